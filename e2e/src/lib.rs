@@ -1,0 +1,358 @@
+//! End-to-end harness: wslab-server serving the built app, ChromeDriver, and a small
+//! WebDriver client (the W3C protocol over HTTP on loopback) to drive headless Chromium.
+//!
+//! The tests in `tests/` need the release build in `dist/` (or `WSLAB_DIST`) and Debian's
+//! `chromium` + `chromium-driver`; `cargo xtask test` provides all three.
+
+use std::{
+    net::{SocketAddr, TcpListener, TcpStream},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use serde_json::{Value, json};
+
+/// Upper bound for one wait.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The built app to serve: `WSLAB_DIST`, else `dist/` at the workspace root.
+pub fn dist_dir() -> Result<PathBuf> {
+    let dist = std::env::var_os("WSLAB_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    if !dist.join("index.html").is_file() {
+        bail!(
+            "no built app in {}: run `cargo xtask test` (it builds it), or `trunk build --release`",
+            dist.display()
+        );
+    }
+    Ok(dist)
+}
+
+/// wslab-server on 127.0.0.1, port 0, in its own runtime thread; stopped on drop.
+pub struct AppServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl AppServer {
+    /// Starts the server with the built app.
+    pub fn start() -> Result<Self> {
+        let dist = dist_dir()?;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => panic!("tokio runtime: {error}"),
+            };
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(error) => panic!("listener: {error}"),
+                };
+                let config = wslab_server::Config { dist: Some(dist) };
+                let _ = wslab_server::serve(listener, config, async move {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+        });
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://ADDR/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for AppServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A ChromeDriver process on a free loopback port; killed on drop.
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    /// Starts `CHROMEDRIVER` (default `/usr/bin/chromedriver`) and waits until it listens.
+    pub fn start() -> Result<Self> {
+        let program =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {program}: install chromium-driver"))?;
+        let driver = Self { child, port };
+        let deadline = Instant::now() + WAIT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("chromedriver did not listen on port {port} within {WAIT:?}");
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One headless Chromium session.
+pub struct Session {
+    http: ureq::Agent,
+    base: String,
+    _profile: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Session {
+    /// A new Chromium window of `width` × `height` CSS pixels, with a fresh profile.
+    pub fn start(driver: &ChromeDriver, width: u32, height: u32) -> Result<Self> {
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let profile = std::env::temp_dir().join(format!(
+            "wslab-e2e-profile-{}-{}",
+            std::process::id(),
+            driver.port
+        ));
+        let profile_arg = format!("--user-data-dir={}", profile.display());
+        let window = format!("--window-size={width},{height}");
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:loggingPrefs": { "browser": "ALL" },
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--disable-quic",
+                        "--disable-features=Translate,OptimizationHints,MediaRouter",
+                        window, profile_arg,
+                    ]
+                }
+            }}
+        });
+        let root = format!("http://127.0.0.1:{}", driver.port);
+        let reply = call(
+            &http,
+            "POST",
+            &format!("{root}/session"),
+            Some(capabilities),
+        )?;
+        let id = reply["sessionId"]
+            .as_str()
+            .context("no sessionId in the new-session reply")?;
+        Ok(Self {
+            http,
+            base: format!("{root}/session/{id}"),
+            _profile: TempDir(profile),
+        })
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        call(&self.http, method, &format!("{}{path}", self.base), body)
+    }
+
+    /// Navigates and waits for the load.
+    pub fn goto(&self, url: &str) -> Result<()> {
+        self.cmd("POST", "/url", Some(json!({ "url": url })))
+            .map(drop)
+    }
+
+    fn element(&self, css: &str) -> Result<String> {
+        let found = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        )?;
+        found[ELEMENT_KEY]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no element matches {css}"))
+    }
+
+    /// Clicks the element.
+    pub fn click(&self, css: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .map(drop)
+    }
+
+    /// Clears an input and types `text` into it.
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.cmd("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
+        self.cmd(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .map(drop)
+    }
+
+    /// Whether the element is disabled.
+    pub fn disabled(&self, css: &str) -> Result<bool> {
+        let id = self.element(css)?;
+        Ok(
+            self.cmd("GET", &format!("/element/{id}/property/disabled"), None)?
+                == Value::Bool(true),
+        )
+    }
+
+    /// An input's current value.
+    pub fn value(&self, css: &str) -> Result<String> {
+        let id = self.element(css)?;
+        Ok(self
+            .cmd("GET", &format!("/element/{id}/property/value"), None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// The texts of the children of the element matching `css`.
+    pub fn lines(&self, css: &str) -> Result<Vec<String>> {
+        let value = self.execute(
+            "const el = document.querySelector(arguments[0]);\
+             return el ? Array.from(el.children, c => c.textContent) : null;",
+            json!([css]),
+        )?;
+        let lines = value
+            .as_array()
+            .with_context(|| format!("no element matches {css}"))?;
+        Ok(lines
+            .iter()
+            .map(|l| l.as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Waits until `condition` holds, polling; fails after [`WAIT`] saying what it waited for.
+    pub fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> Result<bool>) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if condition(self)? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after {WAIT:?} waiting for: {what}");
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Saves a PNG screenshot of the viewport.
+    pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        let data = self.cmd("GET", "/screenshot", None)?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().context("screenshot is not a string")?)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    /// Console messages of level SEVERE (errors) since the last call.
+    pub fn console_errors(&self) -> Result<Vec<String>> {
+        let entries = self.cmd("POST", "/se/log", Some(json!({ "type": "browser" })))?;
+        Ok(entries
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = call(&self.http, "DELETE", &self.base, None);
+    }
+}
+
+/// One WebDriver command; returns the reply's `value`, or the WebDriver error as an error.
+fn call(http: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value> {
+    let response = match (method, body) {
+        ("GET", _) => http.get(url).call(),
+        ("DELETE", _) => http.delete(url).call(),
+        (_, Some(body)) => http.post(url).send_json(body),
+        (_, None) => http.post(url).send_empty(),
+    }
+    .with_context(|| format!("{method} {url}"))?;
+    let status = response.status();
+    let reply: Value = response
+        .into_body()
+        .read_json()
+        .with_context(|| format!("{method} {url}: reply is not JSON"))?;
+    let value = reply.get("value").cloned().unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!(
+            "{method} {url}: {} {}",
+            value["error"].as_str().unwrap_or("error"),
+            value["message"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(value)
+}

@@ -1,0 +1,36 @@
+//! `/echo`: sends every text and binary message back unchanged, in order.
+
+use axum::{
+    extract::{
+        State,
+        ws::{Message, WebSocket, WebSocketUpgrade},
+    },
+    response::Response,
+};
+
+use crate::AppState;
+
+/// Subprotocols `/echo` agrees to (echoing is the same under each), so the demo's
+/// protocol field and the socket's `protocol` property have something to show.
+pub const SUBPROTOCOLS: [&str; 3] = ["echo", "chat", "superchat"];
+
+/// Upgrades the request and echoes until the client leaves or the server shuts down.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.protocols(SUBPROTOCOLS)
+        .on_upgrade(async move |socket| state.shutdown.run(socket, echo).await)
+}
+
+/// The echo loop. Pings are answered by the WebSocket layer itself; a close ends the loop
+/// (the layer replies to it), and so does a failed send: the peer is gone.
+async fn echo(socket: &mut WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        let reply = match message {
+            Message::Text(_) | Message::Binary(_) => message,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) => break,
+        };
+        if socket.send(reply).await.is_err() {
+            break;
+        }
+    }
+}

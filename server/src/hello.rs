@@ -1,0 +1,47 @@
+//! `/hello`: the one-shot server of the course page (seed 002).
+//!
+//! It waits for one message, answers [`wslab_protocol::hello::REPLY`], and closes the
+//! connection normally, as the course's `hello()` handler does when it returns.
+
+use axum::{
+    extract::{
+        State,
+        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+    },
+    response::Response,
+};
+use wslab_protocol::{close, hello::REPLY};
+
+use crate::AppState;
+
+/// Upgrades the request and runs the one-shot exchange.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.on_upgrade(async move |socket| state.shutdown.run(socket, hello).await)
+}
+
+async fn hello(socket: &mut WebSocket) {
+    // Wait for the first data message; a close or a vanished peer ends the exchange.
+    loop {
+        match socket.recv().await {
+            Some(Ok(Message::Text(text))) => {
+                tracing::info!(received = %text.as_str(), "hello: message from client");
+                break;
+            }
+            Some(Ok(Message::Binary(bytes))) => {
+                tracing::info!(received = bytes.len(), "hello: binary message from client");
+                break;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+        }
+    }
+    if socket.send(Message::text(REPLY)).await.is_err() {
+        return;
+    }
+    let frame = CloseFrame {
+        code: close::NORMAL,
+        reason: "".into(),
+    };
+    // The close handshake is completed by `Shutdown::run`.
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}

@@ -1,0 +1,77 @@
+//! wslab-server: the companion WebSocket server of the wslab demos.
+//!
+//! [`app`] builds the router (one module per endpoint) so integration tests can bind port 0
+//! and drive it over real sockets; [`serve`] runs it on a listener until a shutdown signal,
+//! then closes every WebSocket with 1001 (Going Away) before returning.
+//!
+//! ```text
+//! cargo run -p wslab-server -- --addr 127.0.0.1:8080 --dist dist
+//! ```
+
+use std::{future::Future, io, path::PathBuf, time::Duration};
+
+use axum::{Router, routing::get};
+use tokio::net::TcpListener;
+
+mod assets;
+pub mod echo;
+pub mod hello;
+mod shutdown;
+
+pub use shutdown::Shutdown;
+
+/// How long shutdown waits for WebSocket clients to answer the 1001 close before giving up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What the server serves besides its WebSocket endpoints.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The built app (`trunk build` output). `None` serves a page explaining how to build it.
+    pub dist: Option<PathBuf>,
+}
+
+/// State every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Tells connection tasks to close with 1001 and lets shutdown wait for them.
+    pub shutdown: Shutdown,
+}
+
+/// The whole HTTP + WebSocket router.
+pub fn app(config: &Config, state: AppState) -> Router {
+    Router::new()
+        .route("/echo", get(echo::upgrade))
+        .route(wslab_protocol::hello::PATH, get(hello::upgrade))
+        .with_state(state)
+        .fallback_service(assets::service(config.dist.as_deref()))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Serves [`app`] on `listener` until `signal` completes, then shuts down gracefully:
+/// stops accepting, closes every WebSocket with 1001, and waits (bounded) for them to end.
+///
+/// # Errors
+/// Whatever accepting connections on the listener fails with.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let shutdown = Shutdown::new();
+    let router = app(
+        &config,
+        AppState {
+            shutdown: shutdown.clone(),
+        },
+    );
+    let trigger = shutdown.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutting down: closing WebSockets with 1001");
+            trigger.begin();
+        })
+        .await?;
+    shutdown.wait(SHUTDOWN_GRACE).await;
+    Ok(())
+}

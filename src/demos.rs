@@ -1,0 +1,5 @@
+//! The demos, one module each: a component (the view) plus a pure state module.
+
+pub mod echo;
+pub mod hello;
+pub mod socket_log;

@@ -1,0 +1,140 @@
+//! The Open / Send / Close echo demo of the `browser.websocket` page (seed 000).
+//!
+//! Same ids and rules as the doc: at first only `#openbtn` is enabled; once open, Open is
+//! disabled and `#sendbtn` / `#closebtn` enabled; on close, back. Replies go to a log on
+//! the page instead of `alert`. Added: the server URL, an optional subprotocol, binary
+//! send, a close code and reason, and the socket's live properties.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::{
+    demos::socket_log::{Action, SocketLogState, view_log, view_status},
+    socket::{Message, OpenOptions, SocketError, use_socket},
+};
+
+/// Props of [`EchoDemo`].
+#[derive(Properties, PartialEq)]
+pub struct EchoDemoProps {
+    /// The URL the address field starts with (usually this server's `/echo`).
+    pub default_url: AttrValue,
+}
+
+fn input_value(node: &NodeRef) -> String {
+    node.cast::<HtmlInputElement>()
+        .map(|input| input.value())
+        .unwrap_or_default()
+}
+
+/// The echo demo.
+#[component]
+pub fn EchoDemo(props: &EchoDemoProps) -> Html {
+    let state = use_reducer(SocketLogState::default);
+    let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
+    let url = use_node_ref();
+    let protocols = use_node_ref();
+    let data = use_node_ref();
+    let binary = use_node_ref();
+    let close_code = use_node_ref();
+    let close_reason = use_node_ref();
+
+    let open = {
+        let (socket, dispatch) = (socket.clone(), state.dispatcher());
+        let (url, protocols) = (url.clone(), protocols.clone());
+        Callback::from(move |_: MouseEvent| {
+            let address = input_value(&url).trim().to_owned();
+            let options = OpenOptions::new(&address).with_protocol_list(&input_value(&protocols));
+            match socket.open(&options) {
+                Ok(()) => dispatch.dispatch(Action::Connecting(address.into())),
+                Err(error) => dispatch.dispatch(Action::Refused(error)),
+            }
+        })
+    };
+
+    let send = {
+        let (socket, dispatch) = (socket.clone(), state.dispatcher());
+        let (data, binary) = (data.clone(), binary.clone());
+        Callback::from(move |()| {
+            let text = input_value(&data);
+            // As in the doc: an empty field sends nothing.
+            if text.is_empty() {
+                return;
+            }
+            let as_binary = binary
+                .cast::<HtmlInputElement>()
+                .is_some_and(|b| b.checked());
+            let message = if as_binary {
+                Message::Bytes(text.into_bytes())
+            } else {
+                Message::Text(text)
+            };
+            match socket.send(message.clone()) {
+                Ok(()) => dispatch.dispatch(Action::Sent(message)),
+                Err(error) => dispatch.dispatch(Action::Refused(error)),
+            }
+        })
+    };
+
+    let close = {
+        let (socket, dispatch) = (socket.clone(), state.dispatcher());
+        let (close_code, close_reason) = (close_code.clone(), close_reason.clone());
+        Callback::from(move |_: MouseEvent| {
+            let code_text = input_value(&close_code);
+            let code = match code_text.trim() {
+                "" => wslab_protocol::close::NORMAL,
+                text => match text.parse::<u16>() {
+                    Ok(code) => code,
+                    Err(_) => {
+                        dispatch.dispatch(Action::Refused(SocketError::NotANumber(text.into())));
+                        return;
+                    }
+                },
+            };
+            let reason = input_value(&close_reason);
+            match socket.close(code, &reason) {
+                Ok(()) => dispatch.dispatch(Action::Closing(code, reason.into())),
+                Err(error) => dispatch.dispatch(Action::Refused(error)),
+            }
+        })
+    };
+
+    let on_data_key = {
+        let (send, can_send) = (send.clone(), state.can_send());
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" && can_send {
+                send.emit(());
+            }
+        })
+    };
+
+    html! {
+        <section class="demo" aria-labelledby="echo-title">
+            <h2 id="echo-title">{ "Open, send, close" }</h2>
+            <div class="fields">
+                <label for="echo-url">{ "Server URL" }</label>
+                <input id="echo-url" ref={url} type="url" value={props.default_url.clone()}
+                    disabled={!state.can_open()} spellcheck="false" />
+                <label for="echo-protocols">{ "Subprotocols (optional)" }</label>
+                <input id="echo-protocols" ref={protocols} placeholder="e.g. chat, superchat"
+                    disabled={!state.can_open()} spellcheck="false" />
+            </div>
+            <div class="controls">
+                <button id="openbtn" onclick={open} disabled={!state.can_open()}>{ "Open" }</button>
+                <label for="data" class="visually-hidden">{ "Message" }</label>
+                <input id="data" ref={data} placeholder="Message to send" onkeypress={on_data_key} />
+                <label class="inline"><input id="echo-binary" ref={binary} type="checkbox" />{ " binary" }</label>
+                <button id="sendbtn" onclick={send.reform(|_: MouseEvent| ())} disabled={!state.can_send()}>{ "Send" }</button>
+                <button id="closebtn" onclick={close} disabled={!state.can_send()}>{ "Close" }</button>
+            </div>
+            <details class="close-options">
+                <summary>{ "Close code and reason" }</summary>
+                <label for="close-code">{ "Code" }</label>
+                <input id="close-code" ref={close_code} inputmode="numeric" value="1000" />
+                <label for="close-reason">{ "Reason" }</label>
+                <input id="close-reason" ref={close_reason} placeholder="optional, ≤ 123 bytes" />
+            </details>
+            { view_status(&state, "echo-status") }
+            { view_log(&state.log, "echo-log") }
+        </section>
+    }
+}

@@ -1,0 +1,70 @@
+//! The one-shot `/hello` exchange of the course page (seed 002): connect, send one
+//! message, read the server's single reply (`Message bien reçu`), and watch it close.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::{
+    demos::socket_log::{Action, SocketLogState, view_log},
+    socket::{Message, OpenOptions, ReadyState, use_socket},
+};
+
+/// Props of [`HelloDemo`].
+#[derive(Properties, PartialEq)]
+pub struct HelloDemoProps {
+    /// The `/hello` endpoint's URL.
+    pub url: AttrValue,
+}
+
+/// The hello demo.
+#[component]
+pub fn HelloDemo(props: &HelloDemoProps) -> Html {
+    let state = use_reducer(SocketLogState::default);
+    let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
+    // What to send once the socket opens.
+    let pending = use_mut_ref(|| None::<String>);
+    let text = use_node_ref();
+    {
+        let (socket, dispatch, pending) = (socket.clone(), state.dispatcher(), pending.clone());
+        use_effect_with(state.ready, move |ready| {
+            if *ready == ReadyState::Open
+                && let Some(greeting) = pending.borrow_mut().take()
+            {
+                let message = Message::Text(greeting);
+                match socket.send(message.clone()) {
+                    Ok(()) => dispatch.dispatch(Action::Sent(message)),
+                    Err(error) => dispatch.dispatch(Action::Refused(error)),
+                }
+            }
+        });
+    }
+
+    let say_hello = {
+        let (socket, dispatch, url) = (socket.clone(), state.dispatcher(), props.url.clone());
+        let (pending, text) = (pending.clone(), text.clone());
+        Callback::from(move |_: MouseEvent| {
+            let greeting = text
+                .cast::<HtmlInputElement>()
+                .map(|input| input.value())
+                .unwrap_or_default();
+            *pending.borrow_mut() = Some(greeting);
+            match socket.open(&OpenOptions::new(url.as_str())) {
+                Ok(()) => dispatch.dispatch(Action::Connecting(url.clone())),
+                Err(error) => dispatch.dispatch(Action::Refused(error)),
+            }
+        })
+    };
+
+    html! {
+        <section class="demo" aria-labelledby="hello-title">
+            <h2 id="hello-title">{ "One message, one reply" }</h2>
+            <p class="hint">{ "The course's server waits for one message, answers, and closes." }</p>
+            <div class="controls">
+                <label for="hello-text" class="visually-hidden">{ "Greeting" }</label>
+                <input id="hello-text" ref={text} value="Bonjour serveur" />
+                <button id="hello-send" onclick={say_hello} disabled={!state.can_open()}>{ "Say hello" }</button>
+            </div>
+            { view_log(&state.log, "hello-log") }
+        </section>
+    }
+}

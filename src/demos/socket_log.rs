@@ -1,0 +1,380 @@
+//! State shared by the echo and hello demos: the connection's ready state and properties,
+//! and a bounded log of what happened. A pure reducer, unit-tested natively.
+
+use std::{collections::VecDeque, rc::Rc};
+
+use yew::{AttrValue, Reducible};
+
+use crate::socket::{Message, ReadyState, SocketError, SocketEvent};
+
+/// Entries kept in a log; older ones are dropped and counted.
+pub const LOG_CAPACITY: usize = 500;
+
+/// What kind of line a log entry is (also its CSS class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// A frame this page sent.
+    Sent,
+    /// A frame the server sent.
+    Received,
+    /// A connection event.
+    Info,
+    /// Something went wrong.
+    Error,
+}
+
+impl LogKind {
+    /// CSS class of the line.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Sent => "log-sent",
+            Self::Received => "log-received",
+            Self::Info => "log-info",
+            Self::Error => "log-error",
+        }
+    }
+}
+
+/// One log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Unique within its log; the render key.
+    pub id: u64,
+    /// Its kind.
+    pub kind: LogKind,
+    /// Its text.
+    pub text: AttrValue,
+}
+
+/// A bounded, append-only log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Log {
+    entries: VecDeque<LogEntry>,
+    next_id: u64,
+    dropped: u64,
+}
+
+impl Log {
+    /// Appends a line, dropping the oldest beyond [`LOG_CAPACITY`].
+    pub fn push(&mut self, kind: LogKind, text: impl Into<AttrValue>) {
+        if self.entries.len() == LOG_CAPACITY {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(LogEntry {
+            id: self.next_id,
+            kind,
+            text: text.into(),
+        });
+        self.next_id += 1;
+    }
+
+    /// The lines kept, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &LogEntry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    /// How many lines were dropped to stay within capacity.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// A connection as the demos show it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SocketLogState {
+    /// `readyState`, as the events have told it.
+    pub ready: ReadyState,
+    /// The URL being connected to, then the browser's resolved URL once open.
+    pub url: AttrValue,
+    /// The negotiated subprotocol.
+    pub protocol: AttrValue,
+    /// The latest `bufferedAmount`.
+    pub buffered: u32,
+    /// Whether the current connection ever opened (an error before that means unreachable).
+    pub opened: bool,
+    /// What happened.
+    pub log: Log,
+}
+
+/// Everything that changes a [`SocketLogState`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The user asked to connect to this URL and the socket was created.
+    Connecting(AttrValue),
+    /// An event from the socket.
+    Socket(SocketEvent),
+    /// The user sent this frame.
+    Sent(Message),
+    /// The user asked to close with this code and reason.
+    Closing(u16, AttrValue),
+    /// A request was refused before reaching the network (bad URL, bad close code…).
+    Refused(SocketError),
+}
+
+impl SocketLogState {
+    /// Whether Open may be pressed (the doc: only while closed).
+    pub fn can_open(&self) -> bool {
+        self.ready == ReadyState::Closed
+    }
+
+    /// Whether Send and Close may be pressed (the doc: only while open).
+    pub fn can_send(&self) -> bool {
+        self.ready == ReadyState::Open
+    }
+}
+
+impl Reducible for SocketLogState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::Socket(SocketEvent::Buffered(amount)) = action
+            && amount == self.buffered
+        {
+            return self;
+        }
+        let mut next = (*self).clone();
+        match action {
+            Action::Connecting(url) => {
+                next.log
+                    .push(LogKind::Info, format!("Connecting to {url}…"));
+                next.ready = ReadyState::Connecting;
+                next.url = url;
+                next.protocol = AttrValue::default();
+                next.buffered = 0;
+                next.opened = false;
+            }
+            Action::Socket(event) => next.apply(event),
+            Action::Sent(message) => next.log.push(LogKind::Sent, message.to_string()),
+            Action::Closing(code, reason) => {
+                next.ready = ReadyState::Closing;
+                let text = if reason.is_empty() {
+                    format!("Closing with code {code}…")
+                } else {
+                    format!("Closing with code {code}, reason \"{reason}\"…")
+                };
+                next.log.push(LogKind::Info, text);
+            }
+            Action::Refused(error) => {
+                if matches!(
+                    error,
+                    SocketError::InvalidUrl { .. }
+                        | SocketError::InvalidProtocols(_)
+                        | SocketError::Unsupported
+                ) {
+                    next.ready = ReadyState::Closed;
+                }
+                next.log
+                    .push(LogKind::Error, capitalize(&error.to_string()));
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+impl SocketLogState {
+    fn apply(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open { url, protocol } => {
+                self.ready = ReadyState::Open;
+                self.opened = true;
+                let text = if protocol.is_empty() {
+                    "Connection open".to_owned()
+                } else {
+                    format!("Connection open, subprotocol \"{protocol}\"")
+                };
+                self.url = url.into();
+                self.protocol = protocol.into();
+                self.log.push(LogKind::Info, text);
+            }
+            SocketEvent::Message(message) => {
+                self.log.push(LogKind::Received, message.to_string());
+            }
+            SocketEvent::Buffered(amount) => self.buffered = amount,
+            SocketEvent::Error => {
+                let text = if self.opened {
+                    "Connection error".to_owned()
+                } else {
+                    format!(
+                        "Could not connect to {}: is the server running and the address right?",
+                        self.url
+                    )
+                };
+                self.log.push(LogKind::Error, text);
+            }
+            SocketEvent::Close(close) => {
+                self.ready = ReadyState::Closed;
+                self.buffered = 0;
+                self.log
+                    .push(LogKind::Info, format!("Connection closed: {close}"));
+            }
+            SocketEvent::Failed(error) => {
+                self.log
+                    .push(LogKind::Error, capitalize(&error.to_string()));
+            }
+        }
+    }
+}
+
+/// Errors are lower-case phrases; a log line starts with a capital.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The log as a list, newest last, announced politely to screen readers.
+pub fn view_log(log: &Log, id: &'static str) -> yew::Html {
+    use yew::html;
+    html! {
+        <div class="log-wrap">
+            if log.dropped() > 0 {
+                <p class="log-dropped">{ format!("{} older lines dropped", log.dropped()) }</p>
+            }
+            <ul {id} class="log" aria-live="polite">
+                { for log.entries().map(|entry| html! {
+                    <li key={entry.id} class={entry.kind.class()}>{ entry.text.clone() }</li>
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+/// The doc's four properties, live.
+pub fn view_status(state: &SocketLogState, id: &'static str) -> yew::Html {
+    use yew::html;
+    html! {
+        <dl {id} class="status">
+            <dt>{ "readyState" }</dt>
+            <dd data-field="ready-state">{ format!("{} ({})", state.ready.number(), state.ready.name()) }</dd>
+            <dt>{ "url" }</dt>
+            <dd data-field="url">{ state.url.clone() }</dd>
+            <dt>{ "protocol" }</dt>
+            <dd data-field="protocol">{ state.protocol.clone() }</dd>
+            <dt>{ "bufferedAmount" }</dt>
+            <dd data-field="buffered-amount">{ state.buffered }</dd>
+        </dl>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::CloseEvent;
+
+    fn run(actions: impl IntoIterator<Item = Action>) -> Rc<SocketLogState> {
+        actions
+            .into_iter()
+            .fold(Rc::new(SocketLogState::default()), |state, action| {
+                state.reduce(action)
+            })
+    }
+
+    fn texts(state: &SocketLogState) -> Vec<&str> {
+        state.log.entries().map(|e| e.text.as_str()).collect()
+    }
+
+    fn close(code: u16, was_clean: bool) -> Action {
+        Action::Socket(SocketEvent::Close(CloseEvent {
+            code,
+            reason: String::new(),
+            was_clean,
+        }))
+    }
+
+    #[test]
+    fn buttons_follow_the_docs_rules() {
+        let start = SocketLogState::default();
+        assert!(start.can_open() && !start.can_send());
+
+        let connecting = run([Action::Connecting("ws://h/echo".into())]);
+        assert!(!connecting.can_open() && !connecting.can_send());
+
+        let open = connecting.reduce(Action::Socket(SocketEvent::Open {
+            url: "ws://h/echo".into(),
+            protocol: String::new(),
+        }));
+        assert!(!open.can_open() && open.can_send());
+
+        let closed = open.reduce(close(1000, true));
+        assert!(closed.can_open() && !closed.can_send());
+    }
+
+    #[test]
+    fn every_frame_of_a_burst_is_logged_in_order() {
+        let frames =
+            (0..50).map(|i| Action::Socket(SocketEvent::Message(Message::Text(i.to_string()))));
+        let state = run(frames);
+        let expected: Vec<String> = (0..50).map(|i| i.to_string()).collect();
+        assert_eq!(texts(&state), expected);
+    }
+
+    #[test]
+    fn unreachable_server_reads_as_such_and_returns_to_closed() {
+        let state = run([
+            Action::Connecting("ws://127.0.0.1:9/echo".into()),
+            Action::Socket(SocketEvent::Error),
+            close(1006, false),
+        ]);
+        assert!(state.can_open());
+        assert_eq!(
+            texts(&state)[1],
+            "Could not connect to ws://127.0.0.1:9/echo: is the server running and the address right?"
+        );
+        assert_eq!(
+            texts(&state)[2],
+            "Connection closed: code 1006 (Abnormal Closure), not clean"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_without_leaving_closed() {
+        let state = run([Action::Refused(SocketError::InvalidUrl {
+            url: "nope".into(),
+            problem: "it must start with ws:// or wss://".into(),
+        })]);
+        assert!(state.can_open());
+        assert_eq!(
+            texts(&state),
+            ["Invalid URL \"nope\": it must start with ws:// or wss://"]
+        );
+    }
+
+    #[test]
+    fn a_bad_close_code_keeps_the_connection_open() {
+        let open = run([
+            Action::Connecting("ws://h/".into()),
+            Action::Socket(SocketEvent::Open {
+                url: "ws://h/".into(),
+                protocol: "chat".into(),
+            }),
+        ]);
+        assert_eq!(open.protocol, "chat");
+        let refused = open.reduce(Action::Refused(SocketError::Close(
+            wslab_protocol::close::CloseRequestError::InvalidCode(1005),
+        )));
+        assert!(refused.can_send());
+    }
+
+    #[test]
+    fn unchanged_buffered_amount_skips_the_render() {
+        let state = Rc::new(SocketLogState::default());
+        let same = Rc::clone(&state).reduce(Action::Socket(SocketEvent::Buffered(0)));
+        assert!(Rc::ptr_eq(&state, &same));
+        let changed = state.reduce(Action::Socket(SocketEvent::Buffered(12)));
+        assert_eq!(changed.buffered, 12);
+    }
+
+    #[test]
+    fn the_log_is_bounded_and_counts_what_it_drops() {
+        let mut log = Log::default();
+        for i in 0..LOG_CAPACITY + 7 {
+            log.push(LogKind::Info, i.to_string());
+        }
+        assert_eq!(log.entries().len(), LOG_CAPACITY);
+        assert_eq!(log.dropped(), 7);
+        assert_eq!(log.entries().next().map(|e| e.text.as_str()), Some("7"));
+    }
+}

@@ -1,0 +1,25 @@
+//! The doc's `browser.websocket` module, in Rust.
+//!
+//! | Brython (seeds 000, 001, 004)          | here                                       |
+//! |----------------------------------------|--------------------------------------------|
+//! | `websocket.supported`                  | [`supported`]                              |
+//! | `WebSocket(url, protocols)`            | [`SocketAgent::open`] with [`OpenOptions`] |
+//! | `bind('open' / 'message' / 'close' / 'error', f)` | one `Callback<`[`SocketEvent`]`>`  |
+//! | `send(str or bytes)`                   | [`SocketAgent::send`] with [`Message`]     |
+//! | `close(code=1000, reason="")`          | [`SocketAgent::close`], validated          |
+//! | `readyState`, `url`, `protocol`, `bufferedAmount` | [`SocketAgent::info`] → [`SocketInfo`] |
+//!
+//! [`SocketAgent`] is the *service agent*: one task owns the browser socket, commands go
+//! in through a channel, and every frame comes out, in order, as a typed [`SocketEvent`]
+//! for a component's reducer. [`use_socket`] is the hook a component uses to own one.
+//! The types in [`types`] are plain data, unit-tested natively.
+
+mod agent;
+mod hook;
+pub mod types;
+
+pub use agent::{SocketAgent, supported};
+pub use hook::{UseSocketHandle, use_socket};
+pub use types::{
+    CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,
+};

@@ -1,0 +1,150 @@
+//! The socket layer on its own: the service agent against the live server, no component.
+
+mod common;
+
+use std::{cell::RefCell, rc::Rc};
+
+use common::server;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen_test::*;
+use wslab::socket::{
+    Message, OpenOptions, ReadyState, SocketAgent, SocketError, SocketEvent, supported,
+};
+use yew::Callback;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Events = Rc<RefCell<Vec<SocketEvent>>>;
+
+fn recorder() -> (Events, Callback<SocketEvent>) {
+    let events: Events = Rc::default();
+    let sink = Rc::clone(&events);
+    (events, Callback::from(move |e| sink.borrow_mut().push(e)))
+}
+
+async fn until(what: &str, events: &Events, f: impl Fn(&[SocketEvent]) -> bool) {
+    let deadline = js_sys::Date::now() + common::WAIT.as_millis() as f64;
+    while !f(&events.borrow()) {
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out waiting for {what}; events: {:?}",
+            events.borrow()
+        );
+        TimeoutFuture::new(10).await;
+    }
+}
+
+fn opened(events: &[SocketEvent]) -> bool {
+    events.iter().any(|e| matches!(e, SocketEvent::Open { .. }))
+}
+
+#[wasm_bindgen_test]
+fn websocket_is_supported() {
+    assert!(supported());
+}
+
+#[wasm_bindgen_test]
+async fn events_come_in_order_with_the_docs_properties() {
+    let (events, on_event) = recorder();
+    let url = format!("{}/echo", server());
+    let agent = SocketAgent::open(&OpenOptions::new(&url), on_event).expect("opens");
+    assert_eq!(agent.info().ready_state, ReadyState::Connecting);
+    assert_eq!(agent.info().url, url);
+    until("open", &events, opened).await;
+    assert!(
+        matches!(&events.borrow()[0], SocketEvent::Open { url: u, protocol } if *u == url && protocol.is_empty())
+    );
+
+    agent.send(Message::Text("one".into())).expect("queued");
+    agent.send(Message::Bytes(vec![0, 255])).expect("queued");
+    agent.send(Message::Text("three".into())).expect("queued");
+    until("three echoes", &events, |e| {
+        e.iter()
+            .filter(|e| matches!(e, SocketEvent::Message(_)))
+            .count()
+            == 3
+    })
+    .await;
+    let messages: Vec<Message> = events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            SocketEvent::Message(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            Message::Text("one".into()),
+            Message::Bytes(vec![0, 255]),
+            Message::Text("three".into())
+        ]
+    );
+
+    agent.close(4000, "bye").expect("valid close");
+    until("close", &events, |e| {
+        e.iter().any(|e| matches!(e, SocketEvent::Close(c) if c.code == 4000 && c.reason == "bye" && c.was_clean))
+    })
+    .await;
+    assert_eq!(agent.info().ready_state, ReadyState::Closed);
+}
+
+#[wasm_bindgen_test]
+async fn close_arguments_are_checked_before_the_browser_sees_them() {
+    let (events, on_event) = recorder();
+    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
+        .expect("opens");
+    until("open", &events, opened).await;
+    assert!(matches!(agent.close(1006, ""), Err(SocketError::Close(_))));
+    assert!(matches!(
+        agent.close(1000, &"x".repeat(124)),
+        Err(SocketError::Close(_))
+    ));
+    assert_eq!(agent.info().ready_state, ReadyState::Open);
+}
+
+#[wasm_bindgen_test]
+async fn sending_before_open_is_reported_not_thrown() {
+    let (events, on_event) = recorder();
+    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
+        .expect("opens");
+    agent
+        .send(Message::Text("too early".into()))
+        .expect("queued");
+    until("the refusal", &events, |e| {
+        e.iter().any(|e| {
+            matches!(
+                e,
+                SocketEvent::Failed(SocketError::NotOpen(ReadyState::Connecting))
+            )
+        })
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_negotiated_subprotocol_is_reported() {
+    let (events, on_event) = recorder();
+    let options = OpenOptions::new(format!("{}/echo", server())).with_protocol_list("chat");
+    let agent = SocketAgent::open(&options, on_event).expect("opens");
+    until("open", &events, opened).await;
+    assert!(
+        matches!(&events.borrow()[0], SocketEvent::Open { protocol, .. } if protocol == "chat")
+    );
+    assert_eq!(agent.info().protocol, "chat");
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_agent_closes_the_socket_and_silences_it() {
+    let (events, on_event) = recorder();
+    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
+        .expect("opens");
+    until("open", &events, opened).await;
+    agent.send(Message::Text("late".into())).expect("queued");
+    let count = events.borrow().len();
+    drop(agent);
+    // Give the echo time to come back, then check nothing was delivered after the drop.
+    TimeoutFuture::new(200).await;
+    assert_eq!(events.borrow().len(), count, "{:?}", events.borrow());
+}

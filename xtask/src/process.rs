@@ -1,0 +1,201 @@
+//! Child processes: environment, checked runs, guards that stop children on drop, the
+//! server started on a port and found by its `listening on` line, and Ctrl-C handling.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::atomic::{AtomicBool, Ordering},
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C / SIGTERM set a flag; the children (same process group) get the signal too and
+/// stop themselves, and guards stop any that are left.
+pub fn install_interrupt_handler() -> Result<()> {
+    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
+        .context("install the Ctrl-C handler")
+}
+
+/// Whether Ctrl-C or SIGTERM arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Environment for every child: tool directories first on PATH, trunk quiet about updates.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// Directories put before the inherited PATH.
+    pub path_prefix: Vec<std::path::PathBuf>,
+    /// Extra variables.
+    pub vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn apply(&self, command: &mut Command) {
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths: Vec<std::path::PathBuf> = self.path_prefix.clone();
+        paths.extend(std::env::split_paths(&inherited));
+        if let Ok(joined) = std::env::join_paths(paths) {
+            command.env("PATH", joined);
+        }
+        command.env("TRUNK_SKIP_VERSION_CHECK", "true");
+        for (key, value) in &self.vars {
+            command.env(key, value);
+        }
+    }
+}
+
+/// A command with the environment applied.
+pub fn command(program: &str, env: &Env) -> Command {
+    let mut command = Command::new(program);
+    env.apply(&mut command);
+    command
+}
+
+/// `cargo` with the environment applied.
+pub fn cargo(env: &Env) -> Command {
+    command(
+        &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        env,
+    )
+}
+
+/// Runs to completion; fails with `what` if it does not succeed.
+pub fn run_checked(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("{what}: cannot start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs and returns stdout if it succeeds, `None` if it cannot start or fails.
+pub fn output_of(command: &mut Command) -> Option<String> {
+    let output = command.stderr(Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A child that is stopped (SIGTERM, then kill) when the guard drops.
+pub struct Guard {
+    child: Child,
+    name: String,
+}
+
+impl Guard {
+    /// Starts `command`.
+    pub fn spawn(command: &mut Command, name: &str) -> Result<Self> {
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        Ok(Self {
+            child,
+            name: name.to_owned(),
+        })
+    }
+
+    /// Waits for the child to exit; on Ctrl-C gives it a few seconds to stop by itself.
+    pub fn wait_until_interrupted(mut self) -> Result<ExitStatus> {
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if interrupted() {
+                return self.stop();
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn stop(&mut self) -> Result<ExitStatus> {
+        if let Some(status) = self.child.try_wait()? {
+            return Ok(status);
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("xtask: {} did not stop in time; killing it", self.name);
+        self.child.kill()?;
+        Ok(self.child.wait()?)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+/// A running wslab-server.
+pub struct Server {
+    guard: Guard,
+    addr: String,
+}
+
+impl Server {
+    /// Starts `binary` on `addr` (port 0 allowed) and waits for its `listening on` line.
+    pub fn start(binary: &Path, addr: &str, dist: Option<&Path>, env: &Env) -> Result<Self> {
+        let mut command = command(&binary.to_string_lossy(), env);
+        command.args(["--addr", addr]).stdout(Stdio::piped());
+        if let Some(dist) = dist {
+            command.arg("--dist").arg(dist);
+        }
+        let mut guard = Guard::spawn(&mut command, "wslab-server")?;
+        let stdout = guard
+            .child
+            .stdout
+            .take()
+            .context("wslab-server stdout is not piped")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next();
+            let _ = tx.send(first);
+            // Keep draining so the server never blocks on a full pipe.
+            for line in lines.map_while(Result::ok) {
+                println!("{line}");
+            }
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(30))
+            .context("wslab-server printed nothing within 30 s")?
+            .context("wslab-server closed stdout before saying where it listens")??;
+        let addr = first
+            .strip_prefix("listening on http://")
+            .with_context(|| format!("unexpected first line from wslab-server: {first:?}"))?
+            .trim()
+            .to_owned();
+        Ok(Self { guard, addr })
+    }
+
+    /// `host:port` it listens on.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until it exits or Ctrl-C stops it.
+    pub fn wait_until_interrupted(self) -> Result<ExitStatus> {
+        self.guard.wait_until_interrupted()
+    }
+}

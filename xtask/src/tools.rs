@@ -1,0 +1,203 @@
+//! Installs what the commands need, skipping what is present at the right version:
+//! the wasm32 target, trunk 0.21.14, wasm-bindgen-cli at the Cargo.lock version, wasm-opt
+//! from npm `binaryen@132` (Debian's binaryen is too old), and for tests Debian's chromium
+//! and chromium-driver.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, bail};
+
+use crate::process::{self, Env, output_of, run_checked};
+
+/// trunk's version (0.22 needs a newer rustc than this project's).
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen's npm version; Trunk.toml asks for `version_132`.
+pub const BINARYEN_VERSION: &str = "132";
+/// Where Debian puts Chromium and ChromeDriver.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// ChromeDriver, used by wasm-bindgen-test-runner and the end-to-end suite.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Everything `serve` and `dev` need; returns the environment to run tools with.
+pub fn ensure_app_tools(root: &Path) -> Result<Env> {
+    ensure_wasm_target()?;
+    let wasm_opt_dir = ensure_wasm_opt()?;
+    let mut env = Env {
+        path_prefix: vec![wasm_opt_dir, cargo_bin_dir()],
+        vars: Vec::new(),
+    };
+    ensure_wasm_bindgen(root, &env)?;
+    ensure_trunk(&env)?;
+    // trunk --offline makes cargo offline too: fetch everything first.
+    run_checked(process::cargo(&env).arg("fetch"), "cargo fetch")?;
+    env.vars.push(("CHROMEDRIVER".into(), CHROMEDRIVER.into()));
+    Ok(env)
+}
+
+/// `serve`'s tools plus Chromium for the browser suites.
+pub fn ensure_test_tools(root: &Path) -> Result<Env> {
+    ensure_chromium()?;
+    ensure_app_tools(root)
+}
+
+/// `trunk build --release` into `dist/` (or `public_url` for a sub-path build).
+pub fn build_app_release(root: &Path, env: &Env, public_url: Option<&str>) -> Result<()> {
+    let mut trunk = process::command("trunk", env);
+    trunk
+        .current_dir(root)
+        .args(["build", "--release", "--offline"]);
+    if let Some(url) = public_url {
+        trunk.args(["--public-url", url]);
+    }
+    run_checked(&mut trunk, "trunk build --release")
+}
+
+fn cargo_bin_dir() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("wslab")
+}
+
+fn step(message: &str) {
+    eprintln!("xtask: {message}");
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target");
+    run_checked(
+        Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        "rustup target add wasm32-unknown-unknown",
+    )
+}
+
+fn ensure_trunk(env: &Env) -> Result<()> {
+    let version = output_of(process::command("trunk", env).arg("--version")).unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing trunk {TRUNK_VERSION} (found: {:?}); this takes about 6 minutes",
+        version.trim()
+    ));
+    run_checked(
+        process::cargo(env).args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]),
+        "cargo install trunk",
+    )
+}
+
+/// The wasm-bindgen version Cargo.lock resolved (pinned with `=` in Cargo.toml).
+pub fn locked_wasm_bindgen(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+fn ensure_wasm_bindgen(root: &Path, env: &Env) -> Result<()> {
+    let wanted = locked_wasm_bindgen(root)?;
+    let version =
+        output_of(process::command("wasm-bindgen", env).arg("--version")).unwrap_or_default();
+    let runner = output_of(process::command("wasm-bindgen-test-runner", env).arg("--version"))
+        .unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(wanted.as_str())
+        && runner.split_whitespace().nth(1) == Some(wanted.as_str())
+    {
+        return Ok(());
+    }
+    step(&format!(
+        "installing wasm-bindgen-cli {wanted} (found: {:?}); about 2 minutes",
+        version.trim()
+    ));
+    // Not --locked: the CLI's own lockfile pins crates this toolchain cannot build.
+    run_checked(
+        process::cargo(env).args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+            "--force",
+        ]),
+        "cargo install wasm-bindgen-cli",
+    )
+}
+
+/// Installs npm binaryen into the user cache and returns its `.bin` directory.
+fn ensure_wasm_opt() -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = prefix.join("node_modules/.bin");
+    let version =
+        output_of(Command::new(bin.join("wasm-opt")).arg("--version")).unwrap_or_default();
+    if version.contains(&format!("version {BINARYEN_VERSION}")) {
+        return Ok(bin);
+    }
+    step(&format!(
+        "installing wasm-opt from npm binaryen@{BINARYEN_VERSION}"
+    ));
+    std::fs::create_dir_all(&prefix).context("create the binaryen cache directory")?;
+    run_checked(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")),
+        "npm install binaryen",
+    )?;
+    Ok(bin)
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    step("installing Debian's chromium and chromium-driver");
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut command = if sudo {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        } else {
+            Command::new("apt-get")
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_checked(&mut apt(&["update"]), "apt-get update")?;
+    run_checked(
+        &mut apt(&["install", "-y", "chromium", "chromium-driver"]),
+        "apt-get install chromium chromium-driver",
+    )
+}
+
+fn is_root() -> bool {
+    output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0")
+}
