@@ -284,15 +284,18 @@ impl Session {
         )
     }
 
-    /// Waits until `condition` holds, polling; fails after [`WAIT`] saying what it waited for.
+    /// Waits until `condition` holds, polling; an error (say, the element is not rendered
+    /// yet) counts as "not yet". Fails after [`WAIT`] saying what it waited for.
     pub fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> Result<bool>) -> Result<()> {
         let deadline = Instant::now() + WAIT;
         loop {
-            if condition(self)? {
-                return Ok(());
-            }
+            let last = match condition(self) {
+                Ok(true) => return Ok(()),
+                Ok(false) => String::from("condition false"),
+                Err(error) => format!("{error:#}"),
+            };
             if Instant::now() > deadline {
-                bail!("timed out after {WAIT:?} waiting for: {what}");
+                bail!("timed out after {WAIT:?} waiting for: {what} (last: {last})");
             }
             thread::sleep(Duration::from_millis(25));
         }

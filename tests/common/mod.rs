@@ -91,6 +91,18 @@ impl<C: BaseComponent> Mounted<C> {
             .collect()
     }
 
+    /// The texts of every element matching `selector`, in document order.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let nodes = self
+            .root
+            .query_selector_all(selector)
+            .expect("valid selector");
+        (0..nodes.length())
+            .filter_map(|i| nodes.item(i))
+            .map(|node| node.text_content().unwrap_or_default())
+            .collect()
+    }
+
     /// Waits until `condition` holds, re-checking after each render; panics after [`WAIT`]
     /// saying what it waited for.
     pub async fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> bool) {

@@ -62,7 +62,13 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
         ),
         suite(
             "native unit + integration",
-            process::cargo(&env).args(["test", "--workspace", "--exclude", "wslab-e2e"]),
+            process::cargo(&env).args([
+                "test",
+                "--no-fail-fast",
+                "--workspace",
+                "--exclude",
+                "wslab-e2e",
+            ]),
         ),
         wasm_suite(root, &env),
         e2e_suite(root, &env),
@@ -211,7 +217,7 @@ fn e2e_suite(root: &Path, env: &Env) -> Outcome {
     suite(
         NAME,
         process::cargo(env)
-            .args(["test", "-p", "wslab-e2e"])
+            .args(["test", "--no-fail-fast", "-p", "wslab-e2e"])
             .env("WSLAB_DIST", root.join("dist")),
     )
 }
