@@ -37,6 +37,9 @@ pub fn dist_dir() -> Result<PathBuf> {
 }
 
 /// wslab-server on 127.0.0.1, port 0, in its own runtime thread; stopped on drop.
+///
+/// With `WSLAB_E2E_SERVER=host:port` the tests use that running server instead (for
+/// example the one `cargo xtask serve` started) and start none.
 pub struct AppServer {
     /// Where it listens.
     pub addr: SocketAddr,
@@ -47,37 +50,56 @@ pub struct AppServer {
 impl AppServer {
     /// Starts the server with the built app.
     pub fn start() -> Result<Self> {
+        if let Ok(running) = std::env::var("WSLAB_E2E_SERVER") {
+            let addr = running
+                .parse()
+                .with_context(|| format!("WSLAB_E2E_SERVER={running:?} is not host:port"))?;
+            return Ok(Self {
+                addr,
+                stop: None,
+                thread: None,
+            });
+        }
         let dist = dist_dir()?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        Ok(Self::spawn(addr, move |stopped| async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let config = wslab_server::Config { dist: Some(dist) };
+            wslab_server::serve(listener, config, async move {
+                let _ = stopped.await;
+            })
+            .await
+        }))
+    }
+
+    /// Runs `serve` on a runtime thread of its own; it gets the stop signal as a future.
+    fn spawn<F, Fut>(addr: SocketAddr, serve: F) -> Self
+    where
+        F: FnOnce(tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = std::io::Result<()>>,
+    {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = thread::spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
+            let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(error) => panic!("tokio runtime: {error}"),
-            };
-            runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
-                    Err(error) => panic!("listener: {error}"),
-                };
-                let config = wslab_server::Config { dist: Some(dist) };
-                let _ = wslab_server::serve(listener, config, async move {
-                    let _ = stopped.await;
-                })
-                .await;
-            });
+                .build();
+            match runtime {
+                Ok(runtime) => {
+                    if let Err(error) = runtime.block_on(serve(stopped)) {
+                        eprintln!("e2e server on {addr} failed: {error}");
+                    }
+                }
+                Err(error) => eprintln!("e2e server on {addr}: no tokio runtime: {error}"),
+            }
         });
-        Ok(Self {
+        Self {
             addr,
             stop: Some(stop),
             thread: Some(thread),
-        })
+        }
     }
 
     /// `http://ADDR/path`.
@@ -94,6 +116,45 @@ impl Drop for AppServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// A plain static file server, standing in for GitHub Pages: serves the sub-path build
+/// (`WSLAB_PAGES_DIST`, built with `--public-url /wslab/`) under `/wslab/` and nothing else.
+pub struct StaticHost {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    _server: AppServer,
+}
+
+impl StaticHost {
+    /// Starts it on a free port.
+    pub fn start() -> Result<Self> {
+        let dist = std::env::var_os("WSLAB_PAGES_DIST")
+            .map(PathBuf::from)
+            .context("WSLAB_PAGES_DIST is not set: run `cargo xtask test`, which builds it")?;
+        if !dist.join("index.html").is_file() {
+            bail!("no sub-path build in {}", dist.display());
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let router = axum::Router::new().nest_service(
+            "/wslab",
+            tower_http::services::ServeDir::new(dist).append_index_html_on_directories(true),
+        );
+        let server = AppServer::spawn(addr, move |stopped| async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            _server: server,
+        })
     }
 }
 

@@ -113,3 +113,29 @@ fn the_server_setting_comes_from_the_query_and_is_remembered() -> Result<()> {
     page.wait_for("the connection to open", |p| Ok(!p.disabled("#sendbtn")?))?;
     Ok(())
 }
+
+#[test]
+fn static_hosting_from_a_sub_path_talks_to_the_server_named_in_the_query() -> Result<()> {
+    let server = AppServer::start()?;
+    let pages = wslab_e2e::StaticHost::start()?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1280, 900)?;
+    page.goto(&format!(
+        "http://{}/wslab/?server=ws://{}#/echo",
+        pages.addr, server.addr
+    ))?;
+    page.wait_for("the app to render", |p| Ok(!p.disabled("#openbtn")?))?;
+    assert_eq!(
+        page.value("#echo-url")?,
+        format!("ws://{}/echo", server.addr)
+    );
+    page.type_into("#data", "from a static host")?;
+    page.click("#openbtn")?;
+    page.wait_for("the connection to open", |p| Ok(!p.disabled("#sendbtn")?))?;
+    page.click("#sendbtn")?;
+    page.wait_for("the echo", |p| {
+        Ok(count(&p.lines("#echo-log")?, "from a static host") == 2)
+    })?;
+    assert_eq!(page.console_errors()?, Vec::<String>::new());
+    Ok(())
+}

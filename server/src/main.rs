@@ -4,7 +4,11 @@
 //! Its first line on stdout is always `listening on http://ADDR`, with the real port when
 //! `--addr` asked for port 0, so scripts and tests can find it.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf};
+use std::{
+    io::{IsTerminal, Write},
+    net::SocketAddr,
+    path::PathBuf,
+};
 
 use anyhow::Context;
 use clap::Parser;
@@ -31,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new("wslab_server=info,tower_http=warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let listener = tokio::net::TcpListener::bind(args.addr)

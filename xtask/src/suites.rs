@@ -211,14 +211,33 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
 /// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
 fn e2e_suite(root: &Path, env: &Env) -> Outcome {
     const NAME: &str = "end-to-end (Chromium)";
-    if let Err(error) = tools::build_app_release(root, env, None) {
+    // The app as the server serves it, and as GitHub Pages would: from a sub-path.
+    let pages = root.join("target/dist-pages");
+    let built = tools::build_app_release(root, env, None).and_then(|()| {
+        process::run_checked(
+            process::command("trunk", env)
+                .current_dir(root)
+                .args([
+                    "build",
+                    "--release",
+                    "--offline",
+                    "--public-url",
+                    "/wslab/",
+                    "--dist",
+                ])
+                .arg(&pages),
+            "trunk build --public-url /wslab/",
+        )
+    });
+    if let Err(error) = built {
         return failed_to_start(NAME, &error);
     }
     suite(
         NAME,
         process::cargo(env)
             .args(["test", "--no-fail-fast", "-p", "wslab-e2e"])
-            .env("WSLAB_DIST", root.join("dist")),
+            .env("WSLAB_DIST", root.join("dist"))
+            .env("WSLAB_PAGES_DIST", pages),
     )
 }
 
