@@ -4,7 +4,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{echo::EchoDemo, hello::HelloDemo},
+    demos::{chat::ChatDemo, echo::EchoDemo, hello::HelloDemo},
     route::{Route, use_route},
     settings,
 };
@@ -47,6 +47,16 @@ pub fn App() -> Html {
                     <EchoDemo default_url={settings::endpoint(&server, "/echo")} />
                     <HelloDemo url={settings::endpoint(&server, "/hello")} />
                 </div>
+            </div>
+        },
+        Route::Chat => html! {
+            <div class="page" key={(*server).clone()}>
+                <p class="intro">
+                    { "The ChatApp of the browser.websocket reference: pick a name and a room, press Join, and \
+                       every line is sent to everyone in the room, you included. Open this page in a second \
+                       tab to chat with yourself." }
+                </p>
+                <ChatDemo url={settings::endpoint(&server, "/chat")} />
             </div>
         },
     };

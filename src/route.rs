@@ -8,16 +8,18 @@ use yew::prelude::*;
 pub enum Route {
     /// Open / Send / Close, and the one-shot hello.
     Echo,
+    /// The chat room.
+    Chat,
 }
 
 impl Route {
     /// Every page, in navigation order.
-    pub const ALL: [Route; 1] = [Route::Echo];
+    pub const ALL: [Route; 2] = [Route::Echo, Route::Chat];
 
     /// The page a `location.hash` names; unknown or empty hashes go to the first page.
     pub fn from_hash(hash: &str) -> Self {
         match hash.trim_start_matches('#').trim_start_matches('/') {
-            "echo" | "" => Self::Echo,
+            "chat" => Self::Chat,
             _ => Self::Echo,
         }
     }
@@ -26,6 +28,7 @@ impl Route {
     pub fn href(self) -> &'static str {
         match self {
             Self::Echo => "#/echo",
+            Self::Chat => "#/chat",
         }
     }
 
@@ -33,6 +36,7 @@ impl Route {
     pub fn title(self) -> &'static str {
         match self {
             Self::Echo => "Echo",
+            Self::Chat => "Chat",
         }
     }
 }
@@ -68,6 +72,7 @@ mod tests {
     fn hashes_map_to_pages() {
         assert_eq!(Route::from_hash(""), Route::Echo);
         assert_eq!(Route::from_hash("#/echo"), Route::Echo);
+        assert_eq!(Route::from_hash("#/chat"), Route::Chat);
         assert_eq!(Route::from_hash("#/nowhere"), Route::Echo);
         for route in Route::ALL {
             assert_eq!(Route::from_hash(route.href()), route);

@@ -66,7 +66,10 @@ impl AppServer {
         let addr = listener.local_addr()?;
         Ok(Self::spawn(addr, move |stopped| async move {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            let config = wslab_server::Config { dist: Some(dist) };
+            let config = wslab_server::Config {
+                dist: Some(dist),
+                ..wslab_server::Config::default()
+            };
             wslab_server::serve(listener, config, async move {
                 let _ = stopped.await;
             })

@@ -4,5 +4,7 @@
 //! browser (wasm32) and the server (tokio) compile the same definitions and the JSON they
 //! exchange cannot drift apart. Each module names the endpoint it describes.
 
+pub mod chat;
 pub mod close;
 pub mod hello;
+pub mod stocks;

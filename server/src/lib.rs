@@ -8,14 +8,16 @@
 //! cargo run -p wslab-server -- --addr 127.0.0.1:8080 --dist dist
 //! ```
 
-use std::{future::Future, io, path::PathBuf, time::Duration};
+use std::{future::Future, io, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{Router, routing::get};
 use tokio::net::TcpListener;
 
 mod assets;
+pub mod chat;
 pub mod echo;
 pub mod hello;
+mod rate;
 mod shutdown;
 
 pub use shutdown::Shutdown;
@@ -23,18 +25,22 @@ pub use shutdown::Shutdown;
 /// How long shutdown waits for WebSocket clients to answer the 1001 close before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// What the server serves besides its WebSocket endpoints.
+/// What the server serves and how strict it is.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The built app (`trunk build` output). `None` serves a page explaining how to build it.
     pub dist: Option<PathBuf>,
+    /// Limits of `/chat`.
+    pub chat: chat::ChatLimits,
 }
 
 /// State every handler can reach.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AppState {
     /// Tells connection tasks to close with 1001 and lets shutdown wait for them.
     pub shutdown: Shutdown,
+    /// Chat rooms and their members.
+    pub chat: Arc<chat::Hub>,
 }
 
 /// The whole HTTP + WebSocket router.
@@ -42,6 +48,7 @@ pub fn app(config: &Config, state: AppState) -> Router {
     Router::new()
         .route("/echo", get(echo::upgrade))
         .route(wslab_protocol::hello::PATH, get(hello::upgrade))
+        .route(wslab_protocol::chat::PATH, get(chat::upgrade))
         .with_state(state)
         .fallback_service(assets::service(config.dist.as_deref()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -62,6 +69,7 @@ pub async fn serve(
         &config,
         AppState {
             shutdown: shutdown.clone(),
+            chat: Arc::new(chat::Hub::new(config.chat)),
         },
     );
     let trigger = shutdown.clone();

@@ -49,7 +49,10 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(%addr, dist = ?args.dist, "wslab-server started");
 
-    let config = wslab_server::Config { dist: args.dist };
+    let config = wslab_server::Config {
+        dist: args.dist,
+        ..wslab_server::Config::default()
+    };
     wslab_server::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

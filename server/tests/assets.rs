@@ -73,6 +73,7 @@ async fn serves_the_app_with_content_types() {
     let dist = fake_dist();
     let server = TestServer::start(Config {
         dist: Some(dist.clone()),
+        ..Config::default()
     })
     .await;
 
@@ -99,6 +100,7 @@ async fn compresses_when_the_client_accepts_it() {
     let dist = fake_dist();
     let server = TestServer::start(Config {
         dist: Some(dist.clone()),
+        ..Config::default()
     })
     .await;
     let (_, plain, plain_body) = get(server.addr, "/wslab_bg.wasm", None).await;

@@ -1,0 +1,218 @@
+//! `/chat`: the ChatApp protocol of seed 004, plus rooms, history and names.
+//!
+//! The seed's own client sends `{"type":"join","username":U}` and
+//! `{"type":"message","username":U,"text":T}` and understands `message`, `join`, `leave`
+//! and `error` from the server. Everything wslab adds is optional on the way in (`room`) or
+//! an extra field / extra type on the way out (`room`, `id`, `ts`, `joined`), which the
+//! seed's client ignores, so it works unchanged.
+
+use serde::{Deserialize, Serialize};
+
+/// The room used when a request names none.
+pub const DEFAULT_ROOM: &str = "general";
+/// The path the endpoint is served on.
+pub const PATH: &str = "/chat";
+/// Longest message text, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest username, in characters.
+pub const MAX_USERNAME_CHARS: usize = 32;
+/// Longest room name, in characters.
+pub const MAX_ROOM_CHARS: usize = 32;
+/// Messages a joiner receives from the room's history.
+pub const HISTORY_LEN: usize = 100;
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ChatRequest {
+    /// Join a room under a name (the seed's first message after open).
+    Join {
+        /// Wanted display name; the server may disambiguate it (`User (2)`).
+        username: String,
+        /// Room to join; [`DEFAULT_ROOM`] when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
+    },
+    /// Say something in a room the connection has joined.
+    Message {
+        /// Sent by the seed's client; ignored: the server uses the name the connection
+        /// joined with, so nobody can speak under another's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+        /// The text.
+        text: String,
+        /// Room; [`DEFAULT_ROOM`] when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
+    },
+    /// Leave a room (the ChatClient API's `leave_room`).
+    Leave {
+        /// Room; [`DEFAULT_ROOM`] when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
+    },
+}
+
+/// One chat line as the server stores and sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    /// The speaker's name, as the server knows it.
+    pub username: String,
+    /// The text.
+    pub text: String,
+    /// The room it was said in.
+    pub room: String,
+    /// Server-assigned, increasing within the server's lifetime.
+    pub id: u64,
+    /// Server time, milliseconds since the Unix epoch.
+    pub ts: u64,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ChatEvent {
+    /// A line said in a room (live or from history), the sender's own lines included.
+    Message(ChatLine),
+    /// Someone else joined a room this connection is in.
+    Join {
+        /// Their name.
+        username: String,
+        /// The room.
+        room: String,
+    },
+    /// Someone left a room this connection is in (or their connection closed).
+    Leave {
+        /// Their name.
+        username: String,
+        /// The room.
+        room: String,
+    },
+    /// This connection joined: the name it got and who is present. History follows as
+    /// `message` events.
+    Joined {
+        /// The name the server gave this connection in the room.
+        username: String,
+        /// The room.
+        room: String,
+        /// Everyone present, this connection included.
+        members: Vec<String>,
+    },
+    /// A request was refused; the connection stays open.
+    Error {
+        /// What was wrong, as a sentence.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{from_str, json, to_value};
+
+    #[test]
+    fn reads_the_seed_clients_requests_exactly() {
+        assert_eq!(
+            from_str::<ChatRequest>(r#"{"type":"join","username":"User"}"#).ok(),
+            Some(ChatRequest::Join {
+                username: "User".into(),
+                room: None
+            })
+        );
+        assert_eq!(
+            from_str::<ChatRequest>(r#"{"type":"message","username":"User","text":"Bonjour"}"#)
+                .ok(),
+            Some(ChatRequest::Message {
+                username: Some("User".into()),
+                text: "Bonjour".into(),
+                room: None
+            })
+        );
+    }
+
+    #[test]
+    fn rooms_are_optional_fields() {
+        assert_eq!(
+            from_str::<ChatRequest>(r#"{"type":"leave","room":"rust"}"#).ok(),
+            Some(ChatRequest::Leave {
+                room: Some("rust".into())
+            })
+        );
+        assert_eq!(
+            to_value(ChatRequest::Join {
+                username: "Ada".into(),
+                room: Some("rust".into())
+            })
+            .ok(),
+            Some(json!({"type":"join","username":"Ada","room":"rust"}))
+        );
+    }
+
+    #[test]
+    fn server_events_have_the_seeds_shapes_plus_extra_fields() {
+        let line = ChatEvent::Message(ChatLine {
+            username: "Ada".into(),
+            text: "hi".into(),
+            room: "general".into(),
+            id: 7,
+            ts: 1_700_000_000_000,
+        });
+        assert_eq!(
+            to_value(&line).ok(),
+            Some(
+                json!({"type":"message","username":"Ada","text":"hi","room":"general","id":7,"ts":1_700_000_000_000u64})
+            )
+        );
+        assert_eq!(
+            to_value(ChatEvent::Join {
+                username: "Ada".into(),
+                room: "general".into()
+            })
+            .ok(),
+            Some(json!({"type":"join","username":"Ada","room":"general"}))
+        );
+        assert_eq!(
+            to_value(ChatEvent::Leave {
+                username: "Ada".into(),
+                room: "general".into()
+            })
+            .ok(),
+            Some(json!({"type":"leave","username":"Ada","room":"general"}))
+        );
+        assert_eq!(
+            to_value(ChatEvent::Error {
+                message: "text is empty".into()
+            })
+            .ok(),
+            Some(json!({"type":"error","message":"text is empty"}))
+        );
+        assert_eq!(
+            to_value(ChatEvent::Joined {
+                username: "User (2)".into(),
+                room: "general".into(),
+                members: vec!["User".into(), "User (2)".into()]
+            })
+            .ok(),
+            Some(
+                json!({"type":"joined","username":"User (2)","room":"general","members":["User","User (2)"]})
+            )
+        );
+    }
+
+    #[test]
+    fn events_round_trip() {
+        let event = ChatEvent::Leave {
+            username: "Ada".into(),
+            room: "r".into(),
+        };
+        let text = serde_json::to_string(&event).unwrap_or_default();
+        assert_eq!(from_str::<ChatEvent>(&text).ok(), Some(event));
+    }
+
+    #[test]
+    fn unknown_types_and_missing_fields_are_errors() {
+        assert!(from_str::<ChatRequest>(r#"{"type":"shout","text":"x"}"#).is_err());
+        assert!(from_str::<ChatRequest>(r#"{"type":"message"}"#).is_err());
+        assert!(from_str::<ChatRequest>(r#"{"text":"no type"}"#).is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! `/stocks`: the StockTicker protocol of seed 004.
+//!
+//! The client sends `{"action":"subscribe","symbols":[...]}` or `"unsubscribe"`; the server
+//! sends `{"type":"quote","symbol":S,"price":P,"change":C,"volume":V}` (numbers, volume an
+//! integer) and `{"type":"error","message":M}`.
+
+use serde::{Deserialize, Serialize};
+
+/// The path the endpoint is served on.
+pub const PATH: &str = "/stocks";
+/// The symbols the seed's ticker subscribes to on open.
+pub const SEED_SYMBOLS: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum StockRequest {
+    /// Start receiving quotes for these symbols (a snapshot of each comes at once).
+    Subscribe {
+        /// Ticker symbols, such as `AAPL`.
+        symbols: Vec<String>,
+    },
+    /// Stop receiving quotes for these symbols.
+    Unsubscribe {
+        /// Ticker symbols.
+        symbols: Vec<String>,
+    },
+}
+
+/// One price update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Ticker symbol.
+    pub symbol: String,
+    /// Last price, in dollars (two decimals).
+    pub price: f64,
+    /// Change since the session's open, in dollars (two decimals).
+    pub change: f64,
+    /// Shares traded this session.
+    pub volume: u64,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum StockEvent {
+    /// A quote for a subscribed symbol.
+    Quote(Quote),
+    /// A request was refused (unknown symbol, bad JSON…); the connection stays open.
+    Error {
+        /// What was wrong, as a sentence.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{from_str, json, to_value};
+
+    #[test]
+    fn reads_the_seed_tickers_subscribe_exactly() {
+        assert_eq!(
+            from_str::<StockRequest>(
+                r#"{"action":"subscribe","symbols":["AAPL","GOOGL","MSFT","TSLA","AMZN"]}"#
+            )
+            .ok(),
+            Some(StockRequest::Subscribe {
+                symbols: SEED_SYMBOLS.map(String::from).to_vec()
+            })
+        );
+        assert_eq!(
+            to_value(StockRequest::Unsubscribe {
+                symbols: vec!["TSLA".into()]
+            })
+            .ok(),
+            Some(json!({"action":"unsubscribe","symbols":["TSLA"]}))
+        );
+    }
+
+    #[test]
+    fn quotes_have_the_seeds_shape_with_numbers_and_an_integer_volume() {
+        let quote = StockEvent::Quote(Quote {
+            symbol: "AAPL".into(),
+            price: 189.5,
+            change: -1.25,
+            volume: 1_234_567,
+        });
+        assert_eq!(
+            serde_json::to_string(&quote).ok().as_deref(),
+            Some(
+                r#"{"type":"quote","symbol":"AAPL","price":189.5,"change":-1.25,"volume":1234567}"#
+            )
+        );
+        assert_eq!(
+            to_value(StockEvent::Error {
+                message: "unknown symbol XYZ".into()
+            })
+            .ok(),
+            Some(json!({"type":"error","message":"unknown symbol XYZ"}))
+        );
+    }
+
+    #[test]
+    fn bad_requests_are_errors() {
+        assert!(from_str::<StockRequest>(r#"{"action":"buy","symbols":["AAPL"]}"#).is_err());
+        assert!(from_str::<StockRequest>(r#"{"action":"subscribe","symbols":"AAPL"}"#).is_err());
+        assert!(from_str::<StockRequest>(r#"{"action":"subscribe","symbols":[1]}"#).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! A token bucket: `burst` frames at once, refilled at `per_second`. Time is passed in,
+//! so it is tested without waiting.
+
+use tokio::time::Instant;
+
+/// Allows bursts up to a capacity and a steady rate after that.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(capacity: f64, per_second: f64, now: Instant) -> Self {
+        Self {
+            capacity,
+            per_second,
+            tokens: capacity,
+            last: now,
+        }
+    }
+
+    /// Takes one token if there is one.
+    pub fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn bursts_then_refills_at_the_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(3.0, 2.0, start);
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start));
+        // Half a second at 2/s is one token.
+        assert!(bucket.take(start + Duration::from_millis(500)));
+        assert!(!bucket.take(start + Duration::from_millis(500)));
+        // A long pause refills only up to the capacity.
+        let later = start + Duration::from_secs(60);
+        assert!((0..3).all(|_| bucket.take(later)));
+        assert!(!bucket.take(later));
+    }
+}

@@ -1,0 +1,303 @@
+//! The chat's state and its pure reducer: every server frame becomes a line, a member
+//! change, or nothing, exactly as the seed's ChatApp would show it.
+
+use std::{collections::BTreeMap, rc::Rc};
+
+use wslab_protocol::chat::{ChatEvent, ChatLine};
+use yew::{AttrValue, Reducible};
+
+use super::lines::Lines;
+use crate::socket::{Message, ReadyState, SocketEvent};
+
+/// One line of the message list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// `username: text`, said in `room`.
+    Chat {
+        /// Server id (lines are ordered by it).
+        id: u64,
+        /// Speaker.
+        username: AttrValue,
+        /// Text, shown as text.
+        text: AttrValue,
+        /// Room it was said in.
+        room: AttrValue,
+    },
+    /// A grey, italic line from the app (`X joined the chat`, `Error: …`).
+    System(AttrValue),
+}
+
+/// The chat as the page shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChatState {
+    /// The socket's ready state.
+    pub ready: ReadyState,
+    /// Every line, oldest first.
+    pub lines: Lines<Line>,
+    /// Rooms this connection is in, with the name it has there and who is present.
+    pub rooms: BTreeMap<AttrValue, Membership>,
+    /// Highest message id seen per room, so no line is shown twice.
+    last_id: BTreeMap<AttrValue, u64>,
+}
+
+/// This connection's place in one room.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Membership {
+    /// The name the server gave us there.
+    pub username: AttrValue,
+    /// Everyone present, us included.
+    pub members: Vec<AttrValue>,
+}
+
+/// Everything that changes a [`ChatState`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The component is opening its socket.
+    Connecting,
+    /// An event from the socket.
+    Socket(SocketEvent),
+    /// Something the app itself wants to say (a refused request…).
+    Notice(AttrValue),
+}
+
+impl ChatState {
+    /// Whether Send (and Join / Leave) may be used.
+    pub fn is_open(&self) -> bool {
+        self.ready == ReadyState::Open
+    }
+
+    /// The name we have in `room`, if we are in it.
+    pub fn name_in(&self, room: &str) -> Option<&AttrValue> {
+        self.rooms.get(room).map(|m| &m.username)
+    }
+
+    fn system(&mut self, text: impl Into<AttrValue>) {
+        self.lines.push(Line::System(text.into()));
+    }
+
+    fn on_frame(&mut self, raw: &str) {
+        // As the seed: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
+        // a known type with missing fields → "Received: <raw>" (the seed's bare except).
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(raw) else {
+            return self.system(format!("Received: {raw}"));
+        };
+        let known = value
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|t| matches!(t, "message" | "join" | "leave" | "error" | "joined"));
+        if !known {
+            return;
+        }
+        match serde_json::from_value::<ChatEvent>(value) {
+            Ok(event) => self.on_event(event),
+            Err(_) => self.system(format!("Received: {raw}")),
+        }
+    }
+
+    fn on_event(&mut self, event: ChatEvent) {
+        match event {
+            ChatEvent::Message(ChatLine {
+                username,
+                text,
+                room,
+                id,
+                ..
+            }) => {
+                let room: AttrValue = room.into();
+                let last = self.last_id.entry(room.clone()).or_default();
+                if id <= *last {
+                    return;
+                }
+                *last = id;
+                self.lines.push(Line::Chat {
+                    id,
+                    username: username.into(),
+                    text: text.into(),
+                    room,
+                });
+            }
+            ChatEvent::Join { username, room } => {
+                if let Some(membership) = self.rooms.get_mut(room.as_str()) {
+                    membership.members.push(username.clone().into());
+                }
+                self.system(format!("{username} joined the chat"));
+            }
+            ChatEvent::Leave { username, room } => {
+                let ours = self
+                    .rooms
+                    .get(room.as_str())
+                    .is_some_and(|m| m.username == username.as_str());
+                if ours {
+                    self.rooms.remove(room.as_str());
+                } else if let Some(membership) = self.rooms.get_mut(room.as_str()) {
+                    membership.members.retain(|m| m != username.as_str());
+                }
+                self.system(format!("{username} left the chat"));
+            }
+            ChatEvent::Joined {
+                username,
+                room,
+                members,
+            } => {
+                self.system(format!("You joined {room} as {username}"));
+                self.rooms.insert(
+                    room.into(),
+                    Membership {
+                        username: username.into(),
+                        members: members.into_iter().map(AttrValue::from).collect(),
+                    },
+                );
+            }
+            ChatEvent::Error { message } => self.system(format!("Error: {message}")),
+        }
+    }
+}
+
+impl Reducible for ChatState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = Rc::unwrap_or_clone(self);
+        match action {
+            Action::Connecting => next.ready = ReadyState::Connecting,
+            Action::Socket(SocketEvent::Open { .. }) => {
+                next.ready = ReadyState::Open;
+                next.system("Connected to chat server");
+            }
+            Action::Socket(SocketEvent::Message(Message::Text(raw))) => next.on_frame(&raw),
+            Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
+                next.system(format!("Received: {}", Message::Bytes(bytes)));
+            }
+            Action::Socket(SocketEvent::Error) => next.system("Connection error"),
+            Action::Socket(SocketEvent::Close(_)) => {
+                next.ready = ReadyState::Closed;
+                next.rooms.clear();
+                next.system("Disconnected from server");
+            }
+            Action::Socket(SocketEvent::Buffered(_)) => {}
+            Action::Socket(SocketEvent::Failed(error)) => next.system(format!("Error: {error}")),
+            Action::Notice(text) => next.system(text),
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::CloseEvent;
+
+    fn frame(json: &str) -> Action {
+        Action::Socket(SocketEvent::Message(Message::Text(json.into())))
+    }
+
+    fn run(actions: impl IntoIterator<Item = Action>) -> ChatState {
+        let state = actions
+            .into_iter()
+            .fold(Rc::new(ChatState::default()), |state, action| {
+                state.reduce(action)
+            });
+        Rc::unwrap_or_clone(state)
+    }
+
+    fn shown(state: &ChatState) -> Vec<String> {
+        state
+            .lines
+            .iter()
+            .map(|line| match line {
+                Line::Chat { username, text, .. } => format!("{username}: {text}"),
+                Line::System(text) => format!("({text})"),
+            })
+            .collect()
+    }
+
+    fn open() -> Action {
+        Action::Socket(SocketEvent::Open {
+            url: "ws://h/chat".into(),
+            protocol: String::new(),
+        })
+    }
+
+    #[test]
+    fn shows_what_the_seeds_chat_app_shows() {
+        let state = run([
+            open(),
+            frame(r#"{"type":"joined","username":"User","room":"general","members":["User"]}"#),
+            frame(r#"{"type":"join","username":"Bob","room":"general"}"#),
+            frame(
+                r#"{"type":"message","username":"Bob","text":"hi","room":"general","id":1,"ts":0}"#,
+            ),
+            frame(r#"{"type":"leave","username":"Bob","room":"general"}"#),
+            frame(r#"{"type":"error","message":"message text is empty"}"#),
+            frame("plain text"),
+            Action::Socket(SocketEvent::Error),
+            Action::Socket(SocketEvent::Close(CloseEvent {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false,
+            })),
+        ]);
+        assert_eq!(
+            shown(&state),
+            [
+                "(Connected to chat server)",
+                "(You joined general as User)",
+                "(Bob joined the chat)",
+                "Bob: hi",
+                "(Bob left the chat)",
+                "(Error: message text is empty)",
+                "(Received: plain text)",
+                "(Connection error)",
+                "(Disconnected from server)",
+            ]
+        );
+        assert!(!state.is_open());
+    }
+
+    #[test]
+    fn unknown_types_are_ignored_and_broken_known_ones_shown_raw() {
+        let state = run([
+            frame(r#"{"type":"typing","username":"Bob"}"#),
+            frame(r#"{"type":"message","text":"no name"}"#),
+        ]);
+        assert_eq!(
+            shown(&state),
+            [r#"(Received: {"type":"message","text":"no name"})"#]
+        );
+    }
+
+    #[test]
+    fn the_same_line_is_never_shown_twice() {
+        let line = r#"{"type":"message","username":"A","text":"x","room":"general","id":5,"ts":0}"#;
+        let older =
+            r#"{"type":"message","username":"A","text":"old","room":"general","id":4,"ts":0}"#;
+        let state = run([frame(line), frame(line), frame(older)]);
+        assert_eq!(shown(&state), ["A: x"]);
+    }
+
+    #[test]
+    fn members_follow_joins_and_leaves_and_our_own_leave_drops_the_room() {
+        let state = run([
+            frame(
+                r#"{"type":"joined","username":"User (2)","room":"general","members":["User","User (2)"]}"#,
+            ),
+            frame(r#"{"type":"join","username":"Eve","room":"general"}"#),
+            frame(r#"{"type":"leave","username":"User","room":"general"}"#),
+        ]);
+        let general = &state.rooms["general"];
+        assert_eq!(general.username, "User (2)");
+        assert_eq!(general.members, ["User (2)", "Eve"]);
+        let left = Rc::new(state).reduce(frame(
+            r#"{"type":"leave","username":"User (2)","room":"general"}"#,
+        ));
+        assert!(left.rooms.is_empty());
+    }
+
+    #[test]
+    fn markup_stays_text() {
+        let state = run([frame(
+            r#"{"type":"message","username":"<b>x</b>","text":"<img src=x onerror=alert(1)>","room":"general","id":1,"ts":0}"#,
+        )]);
+        assert_eq!(shown(&state), ["<b>x</b>: <img src=x onerror=alert(1)>"]);
+    }
+}
