@@ -196,3 +196,23 @@ async fn hello_gets_its_one_reply_then_a_normal_close() {
     );
     assert!(!demo.disabled("#hello-send"));
 }
+
+#[wasm_bindgen_test]
+async fn what_the_user_typed_survives_re_renders() {
+    let demo = echo_demo(format!("{}/echo", server())).await;
+    let typed = format!("{}/echo?from=test", server());
+    demo.set_value("#echo-url", &typed);
+    demo.set_value("#close-code", "4000");
+    demo.click("#openbtn").await;
+    demo.wait_for("open", |d| !d.disabled("#sendbtn")).await;
+    demo.click("#closebtn").await;
+    demo.wait_for("closed", |d| !d.disabled("#openbtn")).await;
+    let value = |selector: &str| {
+        demo.find(selector)
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .map(|i| i.value())
+            .unwrap_or_default()
+    };
+    assert_eq!(value("#echo-url"), typed);
+    assert_eq!(value("#close-code"), "4000");
+}

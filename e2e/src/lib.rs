@@ -222,10 +222,12 @@ impl Session {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let profile = std::env::temp_dir().join(format!(
-            "wslab-e2e-profile-{}-{}",
+            "wslab-e2e-profile-{}-{}-{}",
             std::process::id(),
-            driver.port
+            driver.port,
+            SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         let profile_arg = format!("--user-data-dir={}", profile.display());
         let window = format!("--window-size={width},{height}");

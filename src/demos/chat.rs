@@ -14,7 +14,10 @@ use web_sys::HtmlInputElement;
 use wslab_protocol::chat::DEFAULT_ROOM;
 use yew::prelude::*;
 
-use crate::socket::use_socket;
+use crate::{
+    demos::{use_prefilled, value_of},
+    socket::use_socket,
+};
 use state::{Action, ChatState};
 
 /// Props of [`ChatDemo`].
@@ -24,20 +27,14 @@ pub struct ChatDemoProps {
     pub url: AttrValue,
 }
 
-fn value_of(node: &NodeRef) -> String {
-    node.cast::<HtmlInputElement>()
-        .map(|input| input.value())
-        .unwrap_or_default()
-}
-
 /// The chat demo.
 #[component]
 pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     let state = use_reducer(ChatState::default);
     let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
     let client = ChatClient::new(socket);
-    let username = use_node_ref();
-    let room = use_node_ref();
+    let username = use_prefilled("User".into());
+    let room = use_prefilled(DEFAULT_ROOM.into());
     let input = use_node_ref();
 
     // Connect when shown, as the seed does; reconnect if the server changes.
@@ -130,11 +127,10 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
             <h2 id="chat-title">{ "Chat room" }</h2>
             <div class="controls">
                 <label for="chat-username">{ "Name" }</label>
-                <input id="chat-username" ref={username} value="User" maxlength="32"
+                <input id="chat-username" ref={username} maxlength="32"
                     onkeypress={on_enter(join.clone())} />
                 <label for="chat-room">{ "Room" }</label>
-                <input id="chat-room" ref={room} value={DEFAULT_ROOM}
-                    maxlength="32" onkeypress={on_enter(join.clone())} />
+                <input id="chat-room" ref={room} maxlength="32" onkeypress={on_enter(join.clone())} />
                 <button id="chat-join" disabled={!open} onclick={join.reform(|_: MouseEvent| ())}>{ "Join" }</button>
                 <button id="chat-leave" disabled={!open} onclick={leave}>{ "Leave" }</button>
             </div>

@@ -9,7 +9,10 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::socket_log::{Action, SocketLogState, view_log, view_status},
+    demos::{
+        socket_log::{Action, SocketLogState, view_log, view_status},
+        use_prefilled, value_of,
+    },
     socket::{Message, OpenOptions, SocketError, use_socket},
 };
 
@@ -20,30 +23,24 @@ pub struct EchoDemoProps {
     pub default_url: AttrValue,
 }
 
-fn input_value(node: &NodeRef) -> String {
-    node.cast::<HtmlInputElement>()
-        .map(|input| input.value())
-        .unwrap_or_default()
-}
-
 /// The echo demo.
 #[component]
 pub fn EchoDemo(props: &EchoDemoProps) -> Html {
     let state = use_reducer(SocketLogState::default);
     let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
-    let url = use_node_ref();
+    let url = use_prefilled(props.default_url.clone());
     let protocols = use_node_ref();
     let data = use_node_ref();
     let binary = use_node_ref();
-    let close_code = use_node_ref();
+    let close_code = use_prefilled("1000".into());
     let close_reason = use_node_ref();
 
     let open = {
         let (socket, dispatch) = (socket.clone(), state.dispatcher());
         let (url, protocols) = (url.clone(), protocols.clone());
         Callback::from(move |_: MouseEvent| {
-            let address = input_value(&url).trim().to_owned();
-            let options = OpenOptions::new(&address).with_protocol_list(&input_value(&protocols));
+            let address = value_of(&url).trim().to_owned();
+            let options = OpenOptions::new(&address).with_protocol_list(&value_of(&protocols));
             match socket.open(&options) {
                 Ok(()) => dispatch.dispatch(Action::Connecting(address.into())),
                 Err(error) => dispatch.dispatch(Action::Refused(error)),
@@ -55,7 +52,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
         let (socket, dispatch) = (socket.clone(), state.dispatcher());
         let (data, binary) = (data.clone(), binary.clone());
         Callback::from(move |()| {
-            let text = input_value(&data);
+            let text = value_of(&data);
             // As in the doc: an empty field sends nothing.
             if text.is_empty() {
                 return;
@@ -79,7 +76,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
         let (socket, dispatch) = (socket.clone(), state.dispatcher());
         let (close_code, close_reason) = (close_code.clone(), close_reason.clone());
         Callback::from(move |_: MouseEvent| {
-            let code_text = input_value(&close_code);
+            let code_text = value_of(&close_code);
             let code = match code_text.trim() {
                 "" => wslab_protocol::close::NORMAL,
                 text => match text.parse::<u16>() {
@@ -90,7 +87,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
                     }
                 },
             };
-            let reason = input_value(&close_reason);
+            let reason = value_of(&close_reason);
             match socket.close(code, &reason) {
                 Ok(()) => dispatch.dispatch(Action::Closing(code, reason.into())),
                 Err(error) => dispatch.dispatch(Action::Refused(error)),
@@ -112,7 +109,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
             <h2 id="echo-title">{ "Open, send, close" }</h2>
             <div class="fields">
                 <label for="echo-url">{ "Server URL" }</label>
-                <input id="echo-url" ref={url} type="url" value={props.default_url.clone()}
+                <input id="echo-url" ref={url} type="url"
                     disabled={!state.can_open()} spellcheck="false" />
                 <label for="echo-protocols">{ "Subprotocols (optional)" }</label>
                 <input id="echo-protocols" ref={protocols} placeholder="e.g. chat, superchat"
@@ -129,7 +126,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
             <details class="close-options">
                 <summary>{ "Close code and reason" }</summary>
                 <label for="close-code">{ "Code" }</label>
-                <input id="close-code" ref={close_code} inputmode="numeric" value="1000" />
+                <input id="close-code" ref={close_code} inputmode="numeric" />
                 <label for="close-reason">{ "Reason" }</label>
                 <input id="close-reason" ref={close_reason} placeholder="optional, ≤ 123 bytes" />
             </details>

@@ -1,11 +1,13 @@
 //! The one-shot `/hello` exchange of the course page (seed 002): connect, send one
 //! message, read the server's single reply (`Message bien reçu`), and watch it close.
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::socket_log::{Action, SocketLogState, view_log},
+    demos::{
+        socket_log::{Action, SocketLogState, view_log},
+        use_prefilled, value_of,
+    },
     socket::{Message, OpenOptions, ReadyState, use_socket},
 };
 
@@ -23,7 +25,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
     let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
     // What to send once the socket opens.
     let pending = use_mut_ref(|| None::<String>);
-    let text = use_node_ref();
+    let text = use_prefilled("Bonjour serveur".into());
     {
         let (socket, dispatch, pending) = (socket.clone(), state.dispatcher(), pending.clone());
         use_effect_with(state.ready, move |ready| {
@@ -43,10 +45,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
         let (socket, dispatch, url) = (socket.clone(), state.dispatcher(), props.url.clone());
         let (pending, text) = (pending.clone(), text.clone());
         Callback::from(move |_: MouseEvent| {
-            let greeting = text
-                .cast::<HtmlInputElement>()
-                .map(|input| input.value())
-                .unwrap_or_default();
+            let greeting = value_of(&text);
             *pending.borrow_mut() = Some(greeting);
             match socket.open(&OpenOptions::new(url.as_str())) {
                 Ok(()) => dispatch.dispatch(Action::Connecting(url.clone())),
@@ -61,7 +60,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
             <p class="hint">{ "The course's server waits for one message, answers, and closes." }</p>
             <div class="controls">
                 <label for="hello-text" class="visually-hidden">{ "Greeting" }</label>
-                <input id="hello-text" ref={text} value="Bonjour serveur" />
+                <input id="hello-text" ref={text} />
                 <button id="hello-send" onclick={say_hello} disabled={!state.can_open()}>{ "Say hello" }</button>
             </div>
             { view_log(&state.log, "hello-log") }
