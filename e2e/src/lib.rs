@@ -50,6 +50,11 @@ pub struct AppServer {
 impl AppServer {
     /// Starts the server with the built app.
     pub fn start() -> Result<Self> {
+        Self::start_with(wslab_server::Config::default())
+    }
+
+    /// Starts the server with the built app and `config` (its `dist` is filled in).
+    pub fn start_with(config: wslab_server::Config) -> Result<Self> {
         if let Ok(running) = std::env::var("WSLAB_E2E_SERVER") {
             let addr = running
                 .parse()
@@ -68,7 +73,7 @@ impl AppServer {
             let listener = tokio::net::TcpListener::from_std(listener)?;
             let config = wslab_server::Config {
                 dist: Some(dist),
-                ..wslab_server::Config::default()
+                ..config
             };
             wslab_server::serve(listener, config, async move {
                 let _ = stopped.await;
@@ -377,6 +382,15 @@ impl Session {
         }
         std::fs::write(path, png)?;
         Ok(())
+    }
+
+    /// A Chrome DevTools Protocol command through ChromeDriver.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
     }
 
     /// Console messages of level SEVERE (errors) since the last call.

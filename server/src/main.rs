@@ -13,6 +13,7 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use wslab_server::chat::ChatLimits;
 
 /// Companion WebSocket server for the wslab demos.
 #[derive(Debug, Parser)]
@@ -24,6 +25,18 @@ struct Args {
     /// Directory of the built app (`trunk build` output) to serve at `/`.
     #[arg(long)]
     dist: Option<PathBuf>,
+    /// /chat: frames queued per client before it counts as not reading and is dropped.
+    #[arg(long, default_value_t = ChatLimits::default().queue_len)]
+    chat_queue: usize,
+    /// /chat: frames per second a client may send over time.
+    #[arg(long, default_value_t = ChatLimits::default().rate_per_second)]
+    chat_rate: f64,
+    /// /chat: frames a client may send in one burst.
+    #[arg(long, default_value_t = ChatLimits::default().rate_burst)]
+    chat_burst: f64,
+    /// /chat: refused frames (over the rate) before the connection is closed with 1008.
+    #[arg(long, default_value_t = ChatLimits::default().rate_strikes)]
+    chat_strikes: u32,
 }
 
 #[tokio::main]
@@ -51,7 +64,12 @@ async fn main() -> anyhow::Result<()> {
 
     let config = wslab_server::Config {
         dist: args.dist,
-        ..wslab_server::Config::default()
+        chat: ChatLimits {
+            queue_len: args.chat_queue.max(1),
+            rate_per_second: args.chat_rate,
+            rate_burst: args.chat_burst,
+            rate_strikes: args.chat_strikes,
+        },
     };
     wslab_server::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("stopped");

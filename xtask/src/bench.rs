@@ -1,19 +1,22 @@
 //! `cargo xtask bench <name>`: benchmarks that print their numbers.
 //!
 //! `size`: the release build's transfer size (wasm, js, css), raw and gzipped at level 9.
+//! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines (`wslab-bench chat`
+//! in the e2e crate does the measuring).
 
 use std::{io::Write, path::Path, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use flate2::{Compression, write::GzEncoder};
 
-use crate::tools;
+use crate::{process, tools};
 
 /// Runs the named benchmark.
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
     match name {
         Some("size") => size(root),
-        other => bail!("unknown benchmark {other:?}; available: size"),
+        Some(browser @ "chat") => in_browser(root, browser),
+        other => bail!("unknown benchmark {other:?}; available: size, chat"),
     }
 }
 
@@ -59,5 +62,27 @@ fn size(root: &Path) -> Result<ExitCode> {
         raw as f64 / 1000.0,
         gz as f64 / 1000.0
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the release app and runs `wslab-bench <name>` (release) against it.
+fn in_browser(root: &Path, name: &str) -> Result<ExitCode> {
+    let env = tools::ensure_test_tools(root)?;
+    tools::build_app_release(root, &env, None)?;
+    process::run_checked(
+        process::cargo(&env)
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "wslab-e2e",
+                "--bin",
+                "wslab-bench",
+                "--",
+                name,
+            ])
+            .env("WSLAB_DIST", root.join("dist")),
+        &format!("wslab-bench {name}"),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! cargo xtask dev                             the server plus `trunk serve` with live reload
 //! cargo xtask test                            every check and every suite; ends with "N passed, N failed"
 //! cargo xtask bench size                      release transfer size of the app
+//! cargo xtask bench chat                      chat page at 1k / 10k / 100k lines in Chromium
 //! ```
 //!
 //! Every command installs what it needs and skips what is already there at the right
@@ -44,11 +45,12 @@ fn run() -> Result<ExitCode> {
         Some("bench") => bench::run(&root, args.get(1).map(String::as_str)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [--addr ADDR] | dev | test | bench size>\n\
+                "usage: cargo xtask <serve [--addr ADDR] | dev | test | bench size|chat>\n\
                  \n  serve   build the app in release and serve it with every endpoint\
                  \n  dev     server + trunk serve (live reload) on http://127.0.0.1:8081\
                  \n  test    fmt, clippy (native + wasm32), native tests, wasm tests in Chromium, end-to-end\
-                 \n  bench   size: release wasm / js / css, raw and gzipped"
+                 \n  bench   size: release wasm / js / css, raw and gzipped\
+                 \n          chat: DOM rows, append latency, typing, memory at 1k / 10k / 100k lines"
             );
             Ok(ExitCode::from(2))
         }

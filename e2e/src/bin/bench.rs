@@ -1,0 +1,235 @@
+//! `wslab-bench`: browser benchmarks in headless Chromium, run by `cargo xtask bench`.
+//!
+//! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
+//! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
+//! in the DOM, the append latency (feeder send → row in the DOM, p50 / p95 over 100 probes),
+//! typing (frame time p95 and long tasks while 40 keys are typed), and memory after a GC (JS
+//! heap, wasm linear memory).
+
+use std::{
+    process::ExitCode,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{Context, Result, bail};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use wslab_e2e::{AppServer, ChromeDriver, Session};
+use wslab_server::{Config, chat::ChatLimits};
+
+fn main() -> ExitCode {
+    let which = std::env::args().nth(1);
+    let result = match which.as_deref() {
+        Some("chat") => chat(),
+        other => Err(anyhow::anyhow!(
+            "unknown benchmark {other:?}; available: chat"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("wslab-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, sub-millisecond (the page compares with
+/// `performance.timeOrigin + performance.now()`).
+fn epoch_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Records the wasm exports when the app starts, so the bench can read its memory size.
+const CAPTURE_WASM: &str =
+    "addEventListener('TrunkApplicationStarted', e => { window.__wslabWasm = e.detail.wasm; });";
+
+/// Collects the latency of every probe row added to the list.
+const PROBE_OBSERVER: &str = r#"
+window.__probes = [];
+const list = document.querySelector('#chat-messages');
+new MutationObserver(records => {
+  const now = performance.timeOrigin + performance.now();
+  for (const r of records) for (const node of r.addedNodes) {
+    const m = /^Feeder: probe \d+ ([\d.]+)$/.exec(node.textContent || '');
+    if (m) window.__probes.push(now - parseFloat(m[1]));
+  }
+}).observe(list, { childList: true });
+"#;
+
+/// Starts recording frame intervals and long tasks.
+const START_TYPING_PROBE: &str = r#"
+window.__frames = []; window.__long = 0; window.__recording = true;
+let last = performance.now();
+const tick = t => { window.__frames.push(t - last); last = t; if (window.__recording) requestAnimationFrame(tick); };
+requestAnimationFrame(tick);
+window.__longObserver = new PerformanceObserver(list => { window.__long += list.getEntries().length; });
+window.__longObserver.observe({ type: 'longtask' });
+"#;
+
+fn chat() -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = AppServer::start_with(Config {
+        chat: ChatLimits {
+            queue_len: 1 << 16,
+            rate_burst: 1e12,
+            rate_per_second: 1e12,
+            rate_strikes: u32::MAX,
+        },
+        ..Config::default()
+    })?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1280, 900)?;
+    page.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": CAPTURE_WASM }),
+    )?;
+    page.goto(&server.url("/#/chat"))?;
+    page.wait_for("the chat to connect", |p| {
+        Ok(p.lines("#chat-messages")?
+            .iter()
+            .any(|l| l == "Connected to chat server"))
+    })?;
+    page.type_into("#chat-username", "Reader")?;
+    page.type_into("#chat-room", "bench")?;
+    page.click("#chat-join")?;
+    page.wait_for("the join", |p| {
+        Ok(p.lines("#chat-messages")?
+            .iter()
+            .any(|l| l == "You joined bench as Reader"))
+    })?;
+    page.execute(PROBE_OBSERVER, json!([]))?;
+
+    let url = format!("ws://{}/chat", server.addr);
+    let (feeder, _) = runtime
+        .block_on(tokio_tungstenite::connect_async(url))
+        .context("feeder connects")?;
+    let (mut feed, mut feedback) = feeder.split();
+    // The feeder hears every broadcast too; it must keep reading or be dropped as slow.
+    runtime.spawn(async move { while let Some(Ok(_)) = feedback.next().await {} });
+    let send = |feed: &mut _, text: String| -> Result<()> {
+        runtime.block_on(async {
+            futures::SinkExt::send(feed, Message::text(text)).await?;
+            Ok::<_, anyhow::Error>(())
+        })
+    };
+    send(
+        &mut feed,
+        json!({"type": "join", "username": "Feeder", "room": "bench"}).to_string(),
+    )?;
+
+    println!(
+        "{:>8} {:>9} {:>12} {:>12} {:>13} {:>11} {:>12} {:>12} {:>10}",
+        "lines",
+        "DOM rows",
+        "append p50",
+        "append p95",
+        "typing p95",
+        "long tasks",
+        "JS heap",
+        "wasm mem",
+        "fill"
+    );
+    let mut filled = 0usize;
+    for target in [1_000usize, 10_000, 100_000] {
+        let started = Instant::now();
+        while filled < target {
+            let batch = (target - filled).min(2_000);
+            runtime.block_on(async {
+                for i in filled..filled + batch {
+                    let text =
+                        json!({"type": "message", "text": format!("fill {i}"), "room": "bench"});
+                    feed.feed(Message::text(text.to_string())).await?;
+                }
+                feed.flush().await?;
+                Ok::<_, anyhow::Error>(())
+            })?;
+            filled += batch;
+            let last = format!("Feeder: fill {}", filled - 1);
+            page.wait_for("the browser to catch up", |p| {
+                Ok(p.lines("#chat-messages")?.last() == Some(&last))
+            })?;
+        }
+        let fill_time = started.elapsed();
+
+        // Append latency: probes spaced out so each is its own render.
+        page.execute("window.__probes = [];", json!([]))?;
+        for k in 0..100 {
+            let text = json!({"type": "message", "text": format!("probe {k} {:.3}", epoch_ms()), "room": "bench"});
+            send(&mut feed, text.to_string())?;
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        page.wait_for("all probes", |p| {
+            Ok(p.execute("return window.__probes.length;", json!([]))?
+                .as_u64()
+                == Some(100))
+        })?;
+        let mut latencies: Vec<f64> = page
+            .execute("return window.__probes;", json!([]))?
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        latencies.sort_by(f64::total_cmp);
+        filled += 100;
+
+        // Typing at this size.
+        page.execute(START_TYPING_PROBE, json!([]))?;
+        page.type_into("#chat-input", "The quick brown fox jumps over the lazy")?;
+        let typing = page.execute(
+            "window.__recording = false; window.__longObserver.disconnect();\
+             return { frames: window.__frames, long: window.__long };",
+            json!([]),
+        )?;
+        let mut frames: Vec<f64> = typing["frames"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).skip(1).collect())
+            .unwrap_or_default();
+        frames.sort_by(f64::total_cmp);
+        page.type_into("#chat-input", "")?;
+
+        page.cdp("HeapProfiler.collectGarbage", json!({}))?;
+        let heap = page.cdp("Runtime.getHeapUsage", json!({}))?;
+        let wasm = page
+            .execute(
+                "return window.__wslabWasm ? window.__wslabWasm.memory.buffer.byteLength : null;",
+                json!([]),
+            )?
+            .as_f64();
+        let rows = page
+            .execute(
+                "return document.querySelectorAll('#chat-messages > *').length;",
+                json!([]),
+            )?
+            .as_u64()
+            .unwrap_or(0);
+        if rows > 150 {
+            bail!("{rows} message rows in the DOM at {target} lines (budget 150)");
+        }
+        let mb = |bytes: f64| format!("{:.1} MB", bytes / 1e6);
+        println!(
+            "{:>8} {:>9} {:>9.1} ms {:>9.1} ms {:>10.1} ms {:>11} {:>12} {:>12} {:>8.1} s",
+            target,
+            rows,
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 95.0),
+            percentile(&frames, 95.0),
+            typing["long"].as_u64().unwrap_or(0),
+            mb(heap["usedSize"].as_f64().unwrap_or(f64::NAN)),
+            wasm.map(mb).unwrap_or_else(|| "n/a".into()),
+            fill_time.as_secs_f64(),
+        );
+    }
+    Ok(())
+}
