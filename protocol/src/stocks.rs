@@ -11,6 +11,33 @@ pub const PATH: &str = "/stocks";
 /// The symbols the seed's ticker subscribes to on open.
 pub const SEED_SYMBOLS: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
 
+/// Highest per-connection quote rate (`/stocks?rate=N`), quotes per second.
+pub const MAX_RATE: f64 = 10_000.0;
+
+/// The simulated market's 200 symbols, the seed's five first. The prices are invented.
+pub const CATALOGUE: [&str; 200] = [
+    "AAPL", "GOOGL", "MSFT", "TSLA", "AMZN", "NVDA", "META", "NFLX", "ADBE", "INTC", //
+    "AMD", "ORCL", "CSCO", "IBM", "QCOM", "TXN", "AVGO", "CRM", "PYPL", "UBER", //
+    "SHOP", "SQ", "SNAP", "PINS", "SPOT", "ZM", "DOCU", "TWLO", "OKTA", "NET", //
+    "DDOG", "SNOW", "PLTR", "MDB", "CRWD", "ZS", "PANW", "FTNT", "TEAM", "WDAY", //
+    "NOW", "INTU", "ADP", "PAYX", "ACN", "CTSH", "EPAM", "GLOB", "HPQ", "DELL", //
+    "JPM", "BAC", "WFC", "C", "GS", "MS", "SCHW", "BLK", "AXP", "V", //
+    "MA", "COF", "USB", "PNC", "TFC", "BK", "STT", "MET", "PRU", "AIG", //
+    "XOM", "CVX", "COP", "EOG", "SLB", "HAL", "OXY", "PSX", "MPC", "VLO", //
+    "KO", "PEP", "PG", "CL", "KMB", "MDLZ", "GIS", "K", "HSY", "KHC", //
+    "WMT", "TGT", "COST", "HD", "LOW", "BBY", "DG", "DLTR", "KR", "WBA", //
+    "JNJ", "PFE", "MRK", "ABBV", "LLY", "BMY", "AMGN", "GILD", "BIIB", "REGN", //
+    "UNH", "CVS", "CI", "HUM", "ELV", "CNC", "MOH", "TMO", "DHR", "ABT", //
+    "BA", "LMT", "RTX", "NOC", "GD", "HON", "GE", "MMM", "CAT", "DE", //
+    "UPS", "FDX", "UNP", "CSX", "NSC", "DAL", "UAL", "AAL", "LUV", "JBLU", //
+    "F", "GM", "RIVN", "LCID", "NIO", "XPEV", "LI", "TM", "HMC", "STLA", //
+    "DIS", "CMCSA", "CHTR", "T", "VZ", "TMUS", "WBD", "PARA", "FOXA", "EA", //
+    "TTWO", "RBLX", "U", "MTCH", "EBAY", "ETSY", "W", "CHWY", "ROKU", "SIRI", //
+    "NKE", "LULU", "SBUX", "MCD", "CMG", "YUM", "DPZ", "QSR", "DRI", "TXRH", //
+    "MAR", "HLT", "H", "ABNB", "BKNG", "EXPE", "RCL", "CCL", "NCLH", "LVS", //
+    "NEE", "DUK", "SO", "D", "AEP", "EXC", "SRE", "XEL", "PLD", "AMT", //
+];
+
 /// What a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
@@ -57,6 +84,15 @@ pub enum StockEvent {
 mod tests {
     use super::*;
     use serde_json::{from_str, json, to_value};
+
+    #[test]
+    fn the_catalogue_starts_with_the_seeds_symbols_and_has_no_duplicates() {
+        assert_eq!(CATALOGUE[..5], SEED_SYMBOLS);
+        let mut sorted = CATALOGUE.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 200);
+    }
 
     #[test]
     fn reads_the_seed_tickers_subscribe_exactly() {

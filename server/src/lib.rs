@@ -10,15 +10,17 @@
 
 use std::{future::Future, io, path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{Router, routing::get};
+use axum::{Router, routing::get, serve::ListenerExt};
 use tokio::net::TcpListener;
 
 mod assets;
 pub mod chat;
 pub mod echo;
 pub mod hello;
+pub mod market;
 mod rate;
 mod shutdown;
+pub mod stocks;
 
 pub use shutdown::Shutdown;
 
@@ -26,13 +28,33 @@ pub use shutdown::Shutdown;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// What the server serves and how strict it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The built app (`trunk build` output). `None` serves a page explaining how to build it.
     pub dist: Option<PathBuf>,
     /// Limits of `/chat`.
     pub chat: chat::ChatLimits,
+    /// Seed and default rate of `/stocks`.
+    pub stocks: stocks::StocksConfig,
+    /// Kernel send buffer of each connection, in bytes (`None`: the OS default, which
+    /// can grow to megabytes and hide a slow client from the endpoints' own backpressure).
+    pub send_buffer: Option<usize>,
 }
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            dist: None,
+            chat: chat::ChatLimits::default(),
+            stocks: stocks::StocksConfig::default(),
+            send_buffer: Some(DEFAULT_SEND_BUFFER),
+        }
+    }
+}
+
+/// Default per-connection send buffer: enough for bursts, small enough that a client that
+/// stops reading is noticed (chat drops it, stocks conflates) instead of buffered.
+pub const DEFAULT_SEND_BUFFER: usize = 128 * 1024;
 
 /// State every handler can reach.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +63,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// Chat rooms and their members.
     pub chat: Arc<chat::Hub>,
+    /// Seed and default rate of `/stocks`.
+    pub stocks: stocks::StocksConfig,
 }
 
 /// The whole HTTP + WebSocket router.
@@ -49,6 +73,7 @@ pub fn app(config: &Config, state: AppState) -> Router {
         .route("/echo", get(echo::upgrade))
         .route(wslab_protocol::hello::PATH, get(hello::upgrade))
         .route(wslab_protocol::chat::PATH, get(chat::upgrade))
+        .route(wslab_protocol::stocks::PATH, get(stocks::upgrade))
         .with_state(state)
         .fallback_service(assets::service(config.dist.as_deref()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -70,9 +95,18 @@ pub async fn serve(
         AppState {
             shutdown: shutdown.clone(),
             chat: Arc::new(chat::Hub::new(config.chat)),
+            stocks: config.stocks,
         },
     );
     let trigger = shutdown.clone();
+    let send_buffer = config.send_buffer;
+    let listener = listener.tap_io(move |tcp| {
+        // Small frames should leave at once, not wait for Nagle.
+        let _ = tcp.set_nodelay(true);
+        if let Some(bytes) = send_buffer {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes);
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             signal.await;

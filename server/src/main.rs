@@ -13,7 +13,7 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wslab_server::chat::ChatLimits;
+use wslab_server::{chat::ChatLimits, stocks::StocksConfig};
 
 /// Companion WebSocket server for the wslab demos.
 #[derive(Debug, Parser)]
@@ -37,6 +37,15 @@ struct Args {
     /// /chat: refused frames (over the rate) before the connection is closed with 1008.
     #[arg(long, default_value_t = ChatLimits::default().rate_strikes)]
     chat_strikes: u32,
+    /// Kernel send buffer per connection, in bytes (0: the OS default).
+    #[arg(long, default_value_t = wslab_server::DEFAULT_SEND_BUFFER)]
+    send_buffer: usize,
+    /// /stocks: seed of the simulated market (same seed, same quotes).
+    #[arg(long, default_value_t = StocksConfig::default().seed)]
+    stocks_seed: u64,
+    /// /stocks: quotes per second per connection unless the URL has `?rate=N` (max 10000).
+    #[arg(long, default_value_t = StocksConfig::default().rate)]
+    stocks_rate: f64,
 }
 
 #[tokio::main]
@@ -69,6 +78,13 @@ async fn main() -> anyhow::Result<()> {
             rate_per_second: args.chat_rate,
             rate_burst: args.chat_burst,
             rate_strikes: args.chat_strikes,
+        },
+        send_buffer: (args.send_buffer > 0).then_some(args.send_buffer),
+        stocks: StocksConfig {
+            seed: args.stocks_seed,
+            rate: args
+                .stocks_rate
+                .clamp(0.001, wslab_protocol::stocks::MAX_RATE),
         },
     };
     wslab_server::serve(listener, config, shutdown_signal()).await?;
