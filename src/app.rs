@@ -4,7 +4,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{chat::ChatDemo, echo::EchoDemo, hello::HelloDemo},
+    demos::{chat::ChatDemo, echo::EchoDemo, hello::HelloDemo, ticker::TickerDemo},
     route::{Route, use_route},
     settings,
 };
@@ -57,6 +57,16 @@ pub fn App() -> Html {
                        tab to chat with yourself." }
                 </p>
                 <ChatDemo url={settings::endpoint(&server, "/chat")} />
+            </div>
+        },
+        Route::Ticker => html! {
+            <div class="page" key={(*server).clone()}>
+                <p class="intro">
+                    { "The StockTicker of the browser.websocket reference: on open it subscribes to five \
+                       symbols and the server streams quotes from a simulated market. Add symbols, or all \
+                       200, and raise the rate to see the page keep up." }
+                </p>
+                <TickerDemo url={settings::endpoint(&server, "/stocks")} />
             </div>
         },
     };

@@ -4,6 +4,7 @@ pub mod chat;
 pub mod echo;
 pub mod hello;
 pub mod socket_log;
+pub mod ticker;
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

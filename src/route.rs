@@ -10,16 +10,19 @@ pub enum Route {
     Echo,
     /// The chat room.
     Chat,
+    /// The live stock ticker.
+    Ticker,
 }
 
 impl Route {
     /// Every page, in navigation order.
-    pub const ALL: [Route; 2] = [Route::Echo, Route::Chat];
+    pub const ALL: [Route; 3] = [Route::Echo, Route::Chat, Route::Ticker];
 
     /// The page a `location.hash` names; unknown or empty hashes go to the first page.
     pub fn from_hash(hash: &str) -> Self {
         match hash.trim_start_matches('#').trim_start_matches('/') {
             "chat" => Self::Chat,
+            "ticker" => Self::Ticker,
             _ => Self::Echo,
         }
     }
@@ -29,6 +32,7 @@ impl Route {
         match self {
             Self::Echo => "#/echo",
             Self::Chat => "#/chat",
+            Self::Ticker => "#/ticker",
         }
     }
 
@@ -37,6 +41,7 @@ impl Route {
         match self {
             Self::Echo => "Echo",
             Self::Chat => "Chat",
+            Self::Ticker => "Ticker",
         }
     }
 }
@@ -73,6 +78,7 @@ mod tests {
         assert_eq!(Route::from_hash(""), Route::Echo);
         assert_eq!(Route::from_hash("#/echo"), Route::Echo);
         assert_eq!(Route::from_hash("#/chat"), Route::Chat);
+        assert_eq!(Route::from_hash("#/ticker"), Route::Ticker);
         assert_eq!(Route::from_hash("#/nowhere"), Route::Echo);
         for route in Route::ALL {
             assert_eq!(Route::from_hash(route.href()), route);

@@ -1,0 +1,339 @@
+//! The live stock ticker (seed 004's StockTicker): connects when shown, subscribes to the
+//! seed's five symbols on open, and keeps a table of Symbol / Price / Change / Volume.
+//!
+//! Under load, quotes are buffered as they arrive and applied once per animation frame;
+//! rows are keyed components that re-render only when their own symbol changed.
+
+mod client;
+pub mod state;
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
+pub use client::LiveDataClient;
+use gloo_render::{AnimationFrame, request_animation_frame};
+use web_sys::HtmlInputElement;
+use wslab_protocol::stocks::{CATALOGUE, Quote};
+use yew::prelude::*;
+
+use crate::{
+    demos::{use_prefilled, value_of},
+    socket::{Message, SocketEvent, use_socket},
+};
+use state::{
+    Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
+};
+
+/// Props of [`TickerDemo`].
+#[derive(Properties, PartialEq)]
+pub struct TickerDemoProps {
+    /// The `/stocks` endpoint's URL (without query).
+    pub url: AttrValue,
+}
+
+/// Quotes waiting for the next animation frame, and the frame request if one is pending.
+#[derive(Default)]
+struct FrameBuffer {
+    quotes: Vec<Quote>,
+    frame: Option<AnimationFrame>,
+}
+
+/// The ticker demo.
+#[component]
+pub fn TickerDemo(props: &TickerDemoProps) -> Html {
+    let state = use_reducer(TickerState::default);
+    let buffer = use_mut_ref(FrameBuffer::default);
+    let callbacks = use_mut_ref(HashMap::<String, Callback<Quote>>::new);
+    // What the socket's events do depends on the client, which needs the socket: the
+    // handler reaches the client through this slot.
+    let client_slot: Rc<RefCell<Option<LiveDataClient>>> = use_mut_ref(|| None);
+
+    // Quotes go into the frame buffer; one animation frame applies them all.
+    let on_quote = {
+        let (buffer, dispatch) = (buffer.clone(), state.dispatcher());
+        Callback::from(move |quote: Quote| {
+            let mut pending = buffer.borrow_mut();
+            pending.quotes.push(quote);
+            if pending.frame.is_none() {
+                let (buffer, dispatch) = (buffer.clone(), dispatch.clone());
+                pending.frame = Some(request_animation_frame(move |now| {
+                    let quotes = {
+                        let mut pending = buffer.borrow_mut();
+                        pending.frame = None;
+                        std::mem::take(&mut pending.quotes)
+                    };
+                    dispatch.dispatch(Action::Quotes { quotes, now });
+                }));
+            }
+        })
+    };
+    let on_event = {
+        let (dispatch, slot) = (state.dispatcher(), client_slot.clone());
+        Callback::from(move |event: SocketEvent| {
+            if let SocketEvent::Message(Message::Text(raw)) = &event
+                && let state::Incoming::Quote(quote) = state::classify(raw)
+            {
+                if let Some(client) = slot.borrow().as_ref() {
+                    // A quote for a dropped channel has no callback: ignored.
+                    client.deliver(quote);
+                }
+                return;
+            }
+            dispatch.dispatch(Action::Socket(event));
+        })
+    };
+    let socket = use_socket(on_event);
+    let client = LiveDataClient::new(socket, callbacks);
+    *client_slot.borrow_mut() = Some(client.clone());
+
+    let rate_field = use_prefilled("".into());
+    let symbol_field = use_node_ref();
+    let stream_url = use_state(|| props.url.clone());
+
+    // Connect when shown (and when the URL or the rate changes); drop the frame on unmount.
+    {
+        let (client, dispatch) = (client.clone(), state.dispatcher());
+        use_effect_with((*stream_url).clone(), move |url| {
+            dispatch.dispatch(Action::Connecting);
+            if let Err(error) = client.connect(url) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+            }
+        });
+    }
+    {
+        let buffer = buffer.clone();
+        use_effect_with((), move |()| move || drop(buffer.borrow_mut().frame.take()));
+    }
+    // On open, subscribe to what is wanted (the seed's five at first), as the seed does.
+    {
+        let (client, on_quote, wanted, dispatch) = (
+            client.clone(),
+            on_quote.clone(),
+            state.wanted.clone(),
+            state.dispatcher(),
+        );
+        use_effect_with(state.is_open(), move |&open| {
+            if open {
+                let symbols: Vec<&str> = wanted.iter().map(AttrValue::as_str).collect();
+                if let Err(error) = client.subscribe_all(&symbols, on_quote) {
+                    dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+                }
+            }
+        });
+    }
+
+    let add = {
+        let (client, on_quote, dispatch, field) = (
+            client.clone(),
+            on_quote.clone(),
+            state.dispatcher(),
+            symbol_field.clone(),
+        );
+        let wanted = state.wanted.clone();
+        Callback::from(move |()| {
+            let typed = value_of(&field).trim().to_ascii_uppercase();
+            if typed.is_empty() {
+                return;
+            }
+            let symbols: Vec<String> = typed
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let (known, unknown): (Vec<String>, Vec<String>) = symbols
+                .into_iter()
+                .partition(|s| CATALOGUE.contains(&s.as_str()));
+            if !unknown.is_empty() {
+                dispatch.dispatch(Action::Notice(
+                    format!("Error: unknown symbol {}", unknown.join(", ")).into(),
+                ));
+            }
+            let new: Vec<&str> = known
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !wanted.iter().any(|w| w == s))
+                .collect();
+            if new.is_empty() {
+                return;
+            }
+            dispatch.dispatch(Action::Want(
+                new.iter().map(|s| AttrValue::from(s.to_string())).collect(),
+            ));
+            if let Err(error) = client.subscribe_all(&new, on_quote.clone()) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+            }
+            if let Some(input) = field.cast::<HtmlInputElement>() {
+                input.set_value("");
+            }
+        })
+    };
+    let add_all = {
+        let (client, on_quote, dispatch) = (client.clone(), on_quote.clone(), state.dispatcher());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(Action::Want(
+                CATALOGUE.iter().map(|s| AttrValue::from(*s)).collect(),
+            ));
+            if let Err(error) = client.subscribe_all(&CATALOGUE, on_quote.clone()) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+            }
+        })
+    };
+    let remove = {
+        let (client, dispatch) = (client.clone(), state.dispatcher());
+        Callback::from(move |symbol: AttrValue| {
+            dispatch.dispatch(Action::Drop(symbol.clone()));
+            if let Err(error) = client.unsubscribe(&symbol) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+            }
+        })
+    };
+    let apply_rate = {
+        let (stream_url, base, field, dispatch) = (
+            stream_url.clone(),
+            props.url.clone(),
+            rate_field.clone(),
+            state.dispatcher(),
+        );
+        Callback::from(move |()| {
+            let typed = value_of(&field);
+            let url = match typed.trim() {
+                "" => base.clone(),
+                text => match text.parse::<f64>() {
+                    Ok(rate) if rate > 0.0 && rate <= wslab_protocol::stocks::MAX_RATE => {
+                        AttrValue::from(format!("{base}?rate={rate}"))
+                    }
+                    _ => {
+                        dispatch.dispatch(Action::Notice(
+                            format!("Error: rate \"{text}\" must be a number from 1 to 10000")
+                                .into(),
+                        ));
+                        return;
+                    }
+                },
+            };
+            stream_url.set(url);
+        })
+    };
+    let on_enter = |action: Callback<()>| {
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" {
+                event.prevent_default();
+                action.emit(());
+            }
+        })
+    };
+
+    let open = state.is_open();
+    html! {
+        <section class="demo ticker" aria-labelledby="ticker-title">
+            <h2 id="ticker-title" class="ticker-title">{ "Live Stock Prices" }</h2>
+            <div class="controls">
+                <label for="ticker-symbol">{ "Symbol" }</label>
+                <input id="ticker-symbol" ref={symbol_field} placeholder="e.g. NVDA, META" spellcheck="false"
+                    onkeypress={on_enter(add.clone())} />
+                <button id="ticker-add" disabled={!open} onclick={add.reform(|_: MouseEvent| ())}>{ "Add" }</button>
+                <button id="ticker-all" disabled={!open} onclick={add_all}>{ format!("Add all {}", CATALOGUE.len()) }</button>
+                <label for="ticker-rate-input">{ "Quotes/s" }</label>
+                <input id="ticker-rate-input" ref={rate_field} inputmode="numeric" placeholder="server default"
+                    size="8" onkeypress={on_enter(apply_rate.clone())} />
+                <button id="ticker-rate-apply" onclick={apply_rate.reform(|_: MouseEvent| ())}>{ "Reconnect" }</button>
+            </div>
+            <p class="hint" aria-live="off">
+                <span id="ticker-rate">{ format!("{:.0} quotes/s applied", state.rate) }</span>
+                { format!(" · {} symbols · ", state.wanted.len()) }
+                <span id="ticker-applied">{ state.applied }</span>{ " quotes in all" }
+            </p>
+            <ul id="ticker-notices" class="notices" aria-live="polite">
+                { for state.notices.iter().enumerate().map(|(i, n)| html! { <li key={i}>{ n.clone() }</li> }) }
+            </ul>
+            <table id="ticker-table">
+                <thead>
+                    <tr><th scope="col">{ "Symbol" }</th><th scope="col">{ "Price" }</th>
+                        <th scope="col">{ "Change" }</th><th scope="col">{ "Volume" }</th>
+                        <th scope="col">{ "Trend" }</th><th scope="col"><span class="visually-hidden">{ "Remove" }</span></th></tr>
+                </thead>
+                <tbody>
+                    { for state.rows.iter().map(|row| html! {
+                        <TickerRow key={row.symbol.as_str()} row={row.clone()} on_remove={remove.clone()} />
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Props of [`TickerRow`].
+#[derive(Properties)]
+pub struct TickerRowProps {
+    /// The row's data; a new `Rc` means it changed.
+    pub row: Rc<Row>,
+    /// Asks to remove the row's symbol.
+    pub on_remove: Callback<AttrValue>,
+}
+
+impl PartialEq for TickerRowProps {
+    fn eq(&self, other: &Self) -> bool {
+        // Identity: an unchanged row keeps its Rc, so this is O(1) and skips the render.
+        Rc::ptr_eq(&self.row, &other.row)
+    }
+}
+
+/// One row: the seed's four cells (its ids and order), a sparkline, and a remove button.
+#[component]
+pub fn TickerRow(props: &TickerRowProps) -> Html {
+    let row = &props.row;
+    // The seed colours the cell inline: green from zero up, red below.
+    let (change_class, colour) = if row.change >= 0.0 {
+        ("up", "color: green")
+    } else {
+        ("down", "color: red")
+    };
+    // Two names for the same animation, alternating, so each update restarts it.
+    let flash = match (row.direction, row.updates % 2) {
+        (Direction::Up, 0) => "flash-up-a",
+        (Direction::Up, _) => "flash-up-b",
+        (Direction::Down, 0) => "flash-down-a",
+        (Direction::Down, _) => "flash-down-b",
+        (Direction::Flat, _) => "",
+    };
+    let remove = {
+        let (on_remove, symbol) = (props.on_remove.clone(), row.symbol.clone());
+        Callback::from(move |_: MouseEvent| on_remove.emit(symbol.clone()))
+    };
+    html! {
+        <tr id={format!("row_{}", row.symbol)}>
+            <td class="symbol">{ row.symbol.clone() }</td>
+            <td class={classes!("price", flash)}>{ format_price(row.price) }</td>
+            <td class={classes!("change", change_class)} style={colour}>{ format_change(row.change) }</td>
+            <td class="volume">{ format_volume(row.volume) }</td>
+            <td class="trend">{ sparkline(&row.history) }</td>
+            <td><button class="remove" onclick={remove} aria-label={format!("Remove {}", row.symbol)}>{ "✕" }</button></td>
+        </tr>
+    }
+}
+
+/// A small SVG line of the recent prices.
+fn sparkline(history: &std::collections::VecDeque<f64>) -> Html {
+    const WIDTH: f64 = 80.0;
+    const HEIGHT: f64 = 20.0;
+    let (low, high) = history
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(*p), hi.max(*p))
+        });
+    let span = (high - low).max(f64::EPSILON);
+    let step = WIDTH / (SPARK_POINTS - 1) as f64;
+    let points: String = history
+        .iter()
+        .enumerate()
+        .map(|(i, price)| {
+            let x = i as f64 * step;
+            let y = HEIGHT - 1.0 - (price - low) / span * (HEIGHT - 2.0);
+            format!("{x:.1},{y:.1} ")
+        })
+        .collect();
+    html! {
+        <svg class="spark" width="80" height="20" viewBox="0 0 80 20" aria-hidden="true">
+            <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
+        </svg>
+    }
+}

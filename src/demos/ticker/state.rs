@@ -1,0 +1,360 @@
+//! The ticker's state and pure reducer: rows in subscription order, each with its recent
+//! prices; quotes arrive in per-frame batches. Formatting follows the seed's StockTicker.
+
+use std::{collections::VecDeque, rc::Rc};
+
+use wslab_protocol::stocks::{Quote, SEED_SYMBOLS, StockEvent};
+use yew::{AttrValue, Reducible};
+
+use crate::socket::{Message, ReadyState, SocketEvent};
+
+/// Prices kept per row for its sparkline.
+pub const SPARK_POINTS: usize = 30;
+/// Messages kept in the ticker's notice list.
+const NOTICES: usize = 5;
+
+/// `$123.45`.
+pub fn format_price(price: f64) -> String {
+    format!("${price:.2}")
+}
+
+/// `+1.23` or `-1.23` (the seed: `+` when the change is zero or more).
+pub fn format_change(change: f64) -> String {
+    if change >= 0.0 {
+        format!("+{change:.2}")
+    } else {
+        format!("{change:.2}")
+    }
+}
+
+/// `1,234,567`.
+pub fn format_volume(volume: u64) -> String {
+    let digits = volume.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Which way the last quote moved the price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Up.
+    Up,
+    /// Down.
+    Down,
+    /// Unchanged, or the first quote.
+    #[default]
+    Flat,
+}
+
+/// One table row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    /// Ticker symbol.
+    pub symbol: AttrValue,
+    /// Last price.
+    pub price: f64,
+    /// Change since the open.
+    pub change: f64,
+    /// Volume.
+    pub volume: u64,
+    /// Recent prices, oldest first.
+    pub history: VecDeque<f64>,
+    /// How the last update moved the price.
+    pub direction: Direction,
+    /// Updates applied to this row (restarts the flash animation).
+    pub updates: u64,
+}
+
+impl Row {
+    fn apply(&mut self, quote: &Quote) {
+        self.direction = if self.updates == 0 || quote.price == self.price {
+            Direction::Flat
+        } else if quote.price > self.price {
+            Direction::Up
+        } else {
+            Direction::Down
+        };
+        self.price = quote.price;
+        self.change = quote.change;
+        self.volume = quote.volume;
+        if self.history.len() == SPARK_POINTS {
+            self.history.pop_front();
+        }
+        self.history.push_back(quote.price);
+        self.updates += 1;
+    }
+}
+
+/// The ticker as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TickerState {
+    /// The socket's ready state.
+    pub ready: ReadyState,
+    /// Symbols the user wants, in order (the seed's five at first).
+    pub wanted: Vec<AttrValue>,
+    /// Rows that have had a quote, in `wanted` order; shared until they change.
+    pub rows: Vec<Rc<Row>>,
+    /// Latest notices (errors, connection changes), newest last.
+    pub notices: VecDeque<AttrValue>,
+    /// Quotes applied since the page opened.
+    pub applied: u64,
+    /// Quotes applied per second, over the last full second.
+    pub rate: f64,
+    window_start: f64,
+    window_count: u64,
+}
+
+impl Default for TickerState {
+    fn default() -> Self {
+        Self {
+            ready: ReadyState::Closed,
+            wanted: SEED_SYMBOLS.iter().map(|s| AttrValue::from(*s)).collect(),
+            rows: Vec::new(),
+            notices: VecDeque::new(),
+            applied: 0,
+            rate: 0.0,
+            window_start: f64::NAN,
+            window_count: 0,
+        }
+    }
+}
+
+/// What a server frame is, for the ticker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A quote.
+    Quote(Quote),
+    /// An error reply.
+    Error(String),
+    /// Anything else, kept raw.
+    Other(String),
+}
+
+/// Sorts a text frame.
+pub fn classify(raw: &str) -> Incoming {
+    match serde_json::from_str::<StockEvent>(raw) {
+        Ok(StockEvent::Quote(quote)) => Incoming::Quote(quote),
+        Ok(StockEvent::Error { message }) => Incoming::Error(message),
+        Err(_) => Incoming::Other(raw.to_owned()),
+    }
+}
+
+/// Everything that changes a [`TickerState`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The component is opening its socket.
+    Connecting,
+    /// A socket event other than quotes (quotes come batched as [`Action::Quotes`]).
+    Socket(SocketEvent),
+    /// The quotes that arrived since the last animation frame, at time `now` (ms).
+    Quotes {
+        /// In arrival order.
+        quotes: Vec<Quote>,
+        /// `performance.now()` of the frame.
+        now: f64,
+    },
+    /// The user added symbols.
+    Want(Vec<AttrValue>),
+    /// The user removed a symbol.
+    Drop(AttrValue),
+    /// A notice from the app itself.
+    Notice(AttrValue),
+}
+
+impl TickerState {
+    /// Whether the socket is open.
+    pub fn is_open(&self) -> bool {
+        self.ready == ReadyState::Open
+    }
+
+    fn notice(&mut self, text: impl Into<AttrValue>) {
+        if self.notices.len() == NOTICES {
+            self.notices.pop_front();
+        }
+        self.notices.push_back(text.into());
+    }
+
+    fn apply_quotes(&mut self, quotes: &[Quote], now: f64) {
+        for quote in quotes {
+            // Quotes for symbols no longer wanted (in flight at unsubscribe) are ignored.
+            if !self.wanted.iter().any(|w| w == quote.symbol.as_str()) {
+                continue;
+            }
+            match self
+                .rows
+                .iter_mut()
+                .find(|r| r.symbol == quote.symbol.as_str())
+            {
+                Some(row) => Rc::make_mut(row).apply(quote),
+                None => {
+                    let mut row = Row {
+                        symbol: quote.symbol.clone().into(),
+                        ..Row::default()
+                    };
+                    row.apply(quote);
+                    self.rows.push(Rc::new(row));
+                    self.sort_rows();
+                }
+            }
+            self.applied += 1;
+            self.window_count += 1;
+        }
+        if self.window_start.is_nan() {
+            self.window_start = now;
+        } else if now - self.window_start >= 1000.0 {
+            self.rate = self.window_count as f64 * 1000.0 / (now - self.window_start);
+            self.window_start = now;
+            self.window_count = 0;
+        }
+    }
+
+    fn sort_rows(&mut self) {
+        let position = |symbol: &AttrValue| self.wanted.iter().position(|w| w == symbol);
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_by_key(|row| position(&row.symbol));
+        self.rows = rows;
+    }
+}
+
+impl Reducible for TickerState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = Rc::unwrap_or_clone(self);
+        match action {
+            Action::Connecting => next.ready = ReadyState::Connecting,
+            Action::Socket(SocketEvent::Open { .. }) => {
+                next.ready = ReadyState::Open;
+                next.notice("Connected to stock data stream");
+            }
+            Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
+                Incoming::Quote(quote) => next.apply_quotes(&[quote], f64::NAN),
+                Incoming::Error(message) => next.notice(format!("Error: {message}")),
+                Incoming::Other(raw) => next.notice(format!("Received: {raw}")),
+            },
+            Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
+                next.notice(format!("Received: {}", Message::Bytes(bytes)));
+            }
+            Action::Socket(SocketEvent::Close(close)) => {
+                next.ready = ReadyState::Closed;
+                next.notice(format!("Stock data stream closed: {close}"));
+            }
+            Action::Socket(SocketEvent::Error) => next.notice("Connection error"),
+            Action::Socket(SocketEvent::Failed(error)) => next.notice(format!("Error: {error}")),
+            Action::Socket(SocketEvent::Buffered(_)) => return Rc::new(next),
+            Action::Quotes { quotes, now } => next.apply_quotes(&quotes, now),
+            Action::Want(symbols) => {
+                for symbol in symbols {
+                    if !next.wanted.contains(&symbol) {
+                        next.wanted.push(symbol);
+                    }
+                }
+            }
+            Action::Drop(symbol) => {
+                next.wanted.retain(|w| *w != symbol);
+                next.rows.retain(|row| row.symbol != symbol);
+            }
+            Action::Notice(text) => next.notice(text),
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote(symbol: &str, price: f64, change: f64, volume: u64) -> Quote {
+        Quote {
+            symbol: symbol.into(),
+            price,
+            change,
+            volume,
+        }
+    }
+
+    fn quotes(list: Vec<Quote>, now: f64) -> Action {
+        Action::Quotes { quotes: list, now }
+    }
+
+    #[test]
+    fn formats_as_the_seed_does() {
+        assert_eq!(format_price(123.45), "$123.45");
+        assert_eq!(format_price(7.0), "$7.00");
+        assert_eq!(format_change(1.234), "+1.23");
+        assert_eq!(format_change(0.0), "+0.00");
+        assert_eq!(format_change(-1.23), "-1.23");
+        assert_eq!(format_volume(1_234_567), "1,234,567");
+        assert_eq!(format_volume(999), "999");
+        assert_eq!(format_volume(1000), "1,000");
+        assert_eq!(format_volume(0), "0");
+    }
+
+    #[test]
+    fn rows_appear_on_their_first_quote_in_wanted_order_and_track_direction() {
+        let state = Rc::new(TickerState::default());
+        let state = state.reduce(quotes(
+            vec![quote("MSFT", 10.0, 0.0, 1), quote("AAPL", 20.0, 0.5, 2)],
+            0.0,
+        ));
+        let symbols: Vec<&str> = state.rows.iter().map(|r| r.symbol.as_str()).collect();
+        assert_eq!(symbols, ["AAPL", "MSFT"]);
+        let state = state.reduce(quotes(vec![quote("AAPL", 19.0, -0.5, 3)], 16.0));
+        assert_eq!(state.rows[0].direction, Direction::Down);
+        assert_eq!(state.rows[0].history, [20.0, 19.0]);
+        assert_eq!(state.applied, 3);
+    }
+
+    #[test]
+    fn an_unchanged_row_keeps_its_rc_so_it_does_not_re_render() {
+        let state = Rc::new(TickerState::default()).reduce(quotes(
+            vec![quote("AAPL", 1.0, 0.0, 1), quote("MSFT", 1.0, 0.0, 1)],
+            0.0,
+        ));
+        let before = state.rows.clone();
+        let after = state.reduce(quotes(vec![quote("MSFT", 2.0, 1.0, 2)], 16.0));
+        assert!(Rc::ptr_eq(&before[0], &after.rows[0]), "AAPL untouched");
+        assert!(!Rc::ptr_eq(&before[1], &after.rows[1]), "MSFT changed");
+    }
+
+    #[test]
+    fn dropping_a_symbol_removes_its_row_and_ignores_late_quotes() {
+        let state = Rc::new(TickerState::default())
+            .reduce(quotes(vec![quote("TSLA", 1.0, 0.0, 1)], 0.0))
+            .reduce(Action::Drop("TSLA".into()))
+            .reduce(quotes(vec![quote("TSLA", 2.0, 0.0, 2)], 16.0));
+        assert!(state.rows.is_empty());
+        assert!(!state.wanted.iter().any(|w| w == "TSLA"));
+    }
+
+    #[test]
+    fn the_applied_rate_is_measured_over_whole_seconds() {
+        let mut state = Rc::new(TickerState::default());
+        for frame in 0..=60 {
+            let batch = (0..50)
+                .map(|i| quote("AAPL", f64::from(i), 0.0, 1))
+                .collect();
+            state = state.reduce(quotes(batch, f64::from(frame) * (1000.0 / 60.0)));
+        }
+        assert!((state.rate - 3000.0).abs() < 60.0, "{}", state.rate);
+    }
+
+    #[test]
+    fn frames_are_sorted_into_quotes_errors_and_the_rest() {
+        assert!(matches!(
+            classify(r#"{"type":"quote","symbol":"AAPL","price":1.5,"change":-0.25,"volume":10}"#),
+            Incoming::Quote(q) if q.symbol == "AAPL" && q.volume == 10
+        ));
+        assert_eq!(
+            classify(r#"{"type":"error","message":"unknown symbol X"}"#),
+            Incoming::Error("unknown symbol X".into())
+        );
+        assert_eq!(classify("hello"), Incoming::Other("hello".into()));
+    }
+}
