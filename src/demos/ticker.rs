@@ -7,7 +7,12 @@
 mod client;
 pub mod state;
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, VecDeque},
+    fmt::Write,
+    rc::Rc,
+};
 
 pub use client::LiveDataClient;
 use gloo_render::{AnimationFrame, request_animation_frame};
@@ -245,13 +250,18 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             <ul id="ticker-notices" class="notices" aria-live="polite">
                 { for state.notices.iter().enumerate().map(|(i, n)| html! { <li key={i}>{ n.clone() }</li> }) }
             </ul>
-            <table id="ticker-table">
-                <thead>
-                    <tr><th scope="col">{ "Symbol" }</th><th scope="col">{ "Price" }</th>
-                        <th scope="col">{ "Change" }</th><th scope="col">{ "Volume" }</th>
-                        <th scope="col">{ "Trend" }</th><th scope="col"><span class="visually-hidden">{ "Remove" }</span></th></tr>
+            <table id="ticker-table" role="table" aria-label="Live Stock Prices">
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">{ "Symbol" }</th>
+                        <th scope="col" role="columnheader">{ "Price" }</th>
+                        <th scope="col" role="columnheader">{ "Change" }</th>
+                        <th scope="col" role="columnheader">{ "Volume" }</th>
+                        <th scope="col" role="columnheader">{ "Trend" }</th>
+                        <th scope="col" role="columnheader"><span class="visually-hidden">{ "Remove" }</span></th>
+                    </tr>
                 </thead>
-                <tbody>
+                <tbody role="rowgroup">
                     { for state.rows.iter().map(|row| html! {
                         <TickerRow key={row.symbol.as_str()} row={row.clone()} on_remove={remove.clone()} />
                     }) }
@@ -288,7 +298,7 @@ pub fn TickerRow(props: &TickerRowProps) -> Html {
         ("down", "color: red")
     };
     // Two names for the same animation, alternating, so each update restarts it.
-    let flash = match (row.direction, row.updates % 2) {
+    let flash = match (row.flash, row.flashes % 2) {
         (Direction::Up, 0) => "flash-up-a",
         (Direction::Up, _) => "flash-up-b",
         (Direction::Down, 0) => "flash-down-a",
@@ -300,21 +310,36 @@ pub fn TickerRow(props: &TickerRowProps) -> Html {
         Callback::from(move |_: MouseEvent| on_remove.emit(symbol.clone()))
     };
     html! {
-        <tr id={format!("row_{}", row.symbol)}>
-            <td class="symbol">{ row.symbol.clone() }</td>
-            <td class={classes!("price", flash)}>{ format_price(row.price) }</td>
-            <td class={classes!("change", change_class)} style={colour}>{ format_change(row.change) }</td>
-            <td class="volume">{ format_volume(row.volume) }</td>
-            <td class="trend">{ sparkline(&row.history) }</td>
-            <td><button class="remove" onclick={remove} aria-label={format!("Remove {}", row.symbol)}>{ "✕" }</button></td>
+        <tr id={format!("row_{}", row.symbol)} role="row">
+            <td class="symbol" role="cell">{ row.symbol.clone() }</td>
+            <td class={classes!("price", flash)} role="cell">{ format_price(row.price) }</td>
+            <td class={classes!("change", change_class)} style={colour} role="cell">{ format_change(row.change) }</td>
+            <td class="volume" role="cell">{ format_volume(row.volume) }</td>
+            <td class="trend" role="cell"><Sparkline points={row.history.clone()} /></td>
+            <td role="cell"><button class="remove" onclick={remove} aria-label={format!("Remove {}", row.symbol)}>{ "✕" }</button></td>
         </tr>
     }
 }
 
-/// A small SVG line of the recent prices.
-fn sparkline(history: &std::collections::VecDeque<f64>) -> Html {
+/// Props of [`Sparkline`].
+#[derive(Properties)]
+pub struct SparklineProps {
+    /// Prices, oldest first.
+    pub points: Rc<VecDeque<f64>>,
+}
+
+impl PartialEq for SparklineProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.points, &other.points)
+    }
+}
+
+/// A small SVG line of the recent prices; redrawn only when a point is added.
+#[component]
+pub fn Sparkline(props: &SparklineProps) -> Html {
     const WIDTH: f64 = 80.0;
     const HEIGHT: f64 = 20.0;
+    let history = &props.points;
     let (low, high) = history
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
@@ -322,15 +347,12 @@ fn sparkline(history: &std::collections::VecDeque<f64>) -> Html {
         });
     let span = (high - low).max(f64::EPSILON);
     let step = WIDTH / (SPARK_POINTS - 1) as f64;
-    let points: String = history
-        .iter()
-        .enumerate()
-        .map(|(i, price)| {
-            let x = i as f64 * step;
-            let y = HEIGHT - 1.0 - (price - low) / span * (HEIGHT - 2.0);
-            format!("{x:.1},{y:.1} ")
-        })
-        .collect();
+    let mut points = String::with_capacity(history.len() * 10);
+    for (i, price) in history.iter().enumerate() {
+        let x = i as f64 * step;
+        let y = HEIGHT - 1.0 - (price - low) / span * (HEIGHT - 2.0);
+        let _ = write!(points, "{x:.1},{y:.1} ");
+    }
     html! {
         <svg class="spark" width="80" height="20" viewBox="0 0 80 20" aria-hidden="true">
             <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />

@@ -1,8 +1,8 @@
 //! `cargo xtask bench <name>`: benchmarks that print their numbers.
 //!
 //! `size`: the release build's transfer size (wasm, js, css), raw and gzipped at level 9.
-//! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines (`wslab-bench chat`
-//! in the e2e crate does the measuring).
+//! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines; `ticker`: the ticker
+//! with 200 symbols at 1k / 5k / 10k quotes/s (`wslab-bench` in the e2e crate measures).
 
 use std::{io::Write, path::Path, process::ExitCode};
 
@@ -15,8 +15,8 @@ use crate::{process, tools};
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
     match name {
         Some("size") => size(root),
-        Some(browser @ "chat") => in_browser(root, browser),
-        other => bail!("unknown benchmark {other:?}; available: size, chat"),
+        Some(browser @ ("chat" | "ticker")) => in_browser(root, browser),
+        other => bail!("unknown benchmark {other:?}; available: size, chat, ticker"),
     }
 }
 

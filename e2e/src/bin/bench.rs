@@ -1,5 +1,9 @@
 //! `wslab-bench`: browser benchmarks in headless Chromium, run by `cargo xtask bench`.
 //!
+//! `wslab-bench ticker`: the ticker page subscribed to all 200 symbols at 1,000, 5,000 and
+//! 10,000 quotes per second, 10 s each; prints frames per second, p95 frame time, long tasks
+//! (over 50 ms), quotes applied per second, and the JS heap before and after (after a GC).
+//!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
 //! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
 //! in the DOM, the append latency (feeder send → row in the DOM, p50 / p95 over 100 probes),
@@ -22,8 +26,9 @@ fn main() -> ExitCode {
     let which = std::env::args().nth(1);
     let result = match which.as_deref() {
         Some("chat") => chat(),
+        Some("ticker") => ticker(),
         other => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}; available: chat"
+            "unknown benchmark {other:?}; available: chat, ticker"
         )),
     };
     match result {
@@ -91,12 +96,7 @@ fn chat() -> Result<()> {
         ..Config::default()
     })?;
     let driver = ChromeDriver::start()?;
-    let page = Session::start(&driver, 1280, 900)?;
-    page.cdp(
-        "Page.addScriptToEvaluateOnNewDocument",
-        json!({ "source": CAPTURE_WASM }),
-    )?;
-    page.goto(&server.url("/#/chat"))?;
+    let page = open_app(&driver, &server.url("/#/chat"))?;
     page.wait_for("the chat to connect", |p| {
         Ok(p.lines("#chat-messages")?
             .iter()
@@ -199,8 +199,7 @@ fn chat() -> Result<()> {
         frames.sort_by(f64::total_cmp);
         page.type_into("#chat-input", "")?;
 
-        page.cdp("HeapProfiler.collectGarbage", json!({}))?;
-        let heap = page.cdp("Runtime.getHeapUsage", json!({}))?;
+        let heap = heap_after_gc(&page)?;
         let wasm = page
             .execute(
                 "return window.__wslabWasm ? window.__wslabWasm.memory.buffer.byteLength : null;",
@@ -226,10 +225,149 @@ fn chat() -> Result<()> {
             percentile(&latencies, 95.0),
             percentile(&frames, 95.0),
             typing["long"].as_u64().unwrap_or(0),
-            mb(heap["usedSize"].as_f64().unwrap_or(f64::NAN)),
+            mb(heap),
             wasm.map(mb).unwrap_or_else(|| "n/a".into()),
             fill_time.as_secs_f64(),
         );
     }
     Ok(())
+}
+
+/// A browser session with the wasm exports captured, on `page` of the app.
+fn open_app(driver: &ChromeDriver, url: &str) -> Result<Session> {
+    let page = Session::start(driver, 1280, 900)?;
+    page.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": CAPTURE_WASM }),
+    )?;
+    page.goto(url)?;
+    Ok(page)
+}
+
+/// JS heap in use after a full GC, in bytes.
+fn heap_after_gc(page: &Session) -> Result<f64> {
+    page.cdp("HeapProfiler.collectGarbage", json!({}))?;
+    let heap = page.cdp("Runtime.getHeapUsage", json!({}))?;
+    Ok(heap["usedSize"].as_f64().unwrap_or(f64::NAN))
+}
+
+fn applied(page: &Session) -> Result<u64> {
+    Ok(page
+        .execute(
+            "return Number(document.querySelector('#ticker-applied').textContent);",
+            json!([]),
+        )?
+        .as_u64()
+        .unwrap_or(0))
+}
+
+fn ticker() -> Result<()> {
+    const SECONDS: u64 = 10;
+    let server = AppServer::start()?;
+    let driver = ChromeDriver::start()?;
+    let page = open_app(&driver, &server.url("/#/ticker"))?;
+    page.wait_for("the ticker to connect", |p| Ok(!p.disabled("#ticker-all")?))?;
+    println!(
+        "{:>7} {:>6} {:>10} {:>11} {:>14} {:>12} {:>12} {:>10}",
+        "rate",
+        "fps",
+        "frame p95",
+        "long tasks",
+        "applied/s",
+        "heap before",
+        "heap after",
+        "wasm mem"
+    );
+    for rate in [1_000u32, 5_000, 10_000] {
+        page.type_into("#ticker-rate-input", &rate.to_string())?;
+        page.click("#ticker-rate-apply")?;
+        page.wait_for("the reconnection", |p| {
+            Ok(!p.disabled("#ticker-all")?
+                && p.lines("#ticker-notices")?
+                    .last()
+                    .is_some_and(|l| l == "Connected to stock data stream"))
+        })?;
+        page.click("#ticker-all")?;
+        page.wait_for("200 rows", |p| {
+            Ok(p.execute(
+                "return document.querySelectorAll('#ticker-table tbody tr').length;",
+                json!([]),
+            )?
+            .as_u64()
+                == Some(200))
+        })?;
+        // Warm up, then measure.
+        std::thread::sleep(Duration::from_secs(1));
+        let heap_before = heap_after_gc(&page)?;
+        let applied_before = applied(&page)?;
+        page.cdp("Performance.enable", json!({}))?;
+        let metrics_before = metrics(&page)?;
+        page.execute(START_TYPING_PROBE, json!([]))?;
+        let started = Instant::now();
+        std::thread::sleep(Duration::from_secs(SECONDS));
+        let recorded = page.execute(
+            "window.__recording = false; window.__longObserver.disconnect();\
+             return { frames: window.__frames, long: window.__long };",
+            json!([]),
+        )?;
+        let elapsed = started.elapsed().as_secs_f64();
+        let metrics_after = metrics(&page)?;
+        let busy = |name: &str| {
+            (metrics_after.get(name).copied().unwrap_or(0.0)
+                - metrics_before.get(name).copied().unwrap_or(0.0))
+                / elapsed
+                * 100.0
+        };
+        let breakdown = format!(
+            "main thread busy {:.0}%: script {:.0}%, style {:.0}%, layout {:.0}%",
+            busy("TaskDuration"),
+            busy("ScriptDuration"),
+            busy("RecalcStyleDuration"),
+            busy("LayoutDuration")
+        );
+        let applied_per_second = (applied(&page)? - applied_before) as f64 / elapsed;
+        let mut frames: Vec<f64> = recorded["frames"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).skip(1).collect())
+            .unwrap_or_default();
+        let fps = frames.len() as f64 / elapsed;
+        // A frame over 20 ms missed at least one 60 Hz vsync.
+        let late = frames.iter().filter(|f| **f > 20.0).count();
+        frames.sort_by(f64::total_cmp);
+        let heap_after = heap_after_gc(&page)?;
+        let wasm = page
+            .execute(
+                "return window.__wslabWasm ? window.__wslabWasm.memory.buffer.byteLength : null;",
+                json!([]),
+            )?
+            .as_f64();
+        let mb = |bytes: f64| format!("{:.1} MB", bytes / 1e6);
+        println!(
+            "{:>7} {:>6.1} {:>7.1} ms {:>8} {:>11} {:>10.0} {:>12} {:>12} {:>10}",
+            rate,
+            fps,
+            percentile(&frames, 95.0),
+            late,
+            recorded["long"].as_u64().unwrap_or(0),
+            applied_per_second,
+            mb(heap_before),
+            mb(heap_after),
+            wasm.map(mb).unwrap_or_else(|| "n/a".into()),
+        );
+        println!("        {breakdown}");
+    }
+    Ok(())
+}
+
+/// Chromium's cumulative main-thread timings (seconds), by name.
+fn metrics(page: &Session) -> Result<std::collections::HashMap<String, f64>> {
+    let reply = page.cdp("Performance.getMetrics", json!({}))?;
+    Ok(reply["metrics"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| Some((m["name"].as_str()?.to_owned(), m["value"].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default())
 }

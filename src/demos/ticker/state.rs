@@ -10,6 +10,11 @@ use crate::socket::{Message, ReadyState, SocketEvent};
 
 /// Prices kept per row for its sparkline.
 pub const SPARK_POINTS: usize = 30;
+/// The sparkline takes at most one point per this many milliseconds (so it shows time,
+/// and redraws a few times a second however fast quotes come).
+pub const SAMPLE_MS: f64 = 250.0;
+/// A row flashes at most once per this many milliseconds (the flash's length).
+pub const FLASH_MS: f64 = 600.0;
 /// Messages kept in the ticker's notice list.
 const NOTICES: usize = 5;
 
@@ -63,30 +68,49 @@ pub struct Row {
     pub change: f64,
     /// Volume.
     pub volume: u64,
-    /// Recent prices, oldest first.
-    pub history: VecDeque<f64>,
-    /// How the last update moved the price.
-    pub direction: Direction,
-    /// Updates applied to this row (restarts the flash animation).
+    /// Sampled recent prices, oldest first; a new `Rc` only when a point is added.
+    pub history: Rc<VecDeque<f64>>,
+    /// Direction of the current flash.
+    pub flash: Direction,
+    /// Flashes so far (its parity picks the animation name, restarting it).
+    pub flashes: u64,
+    /// Updates applied to this row.
     pub updates: u64,
+    sampled_at: f64,
+    flashed_at: f64,
+}
+
+/// Whether `ms` have passed since `since`; an unknown time (NaN) counts as yes.
+fn passed(now: f64, since: f64, ms: f64) -> bool {
+    let elapsed = now - since;
+    elapsed.is_nan() || elapsed >= ms
 }
 
 impl Row {
-    fn apply(&mut self, quote: &Quote) {
-        self.direction = if self.updates == 0 || quote.price == self.price {
+    fn apply(&mut self, quote: &Quote, now: f64) {
+        let direction = if self.updates == 0 || quote.price == self.price {
             Direction::Flat
         } else if quote.price > self.price {
             Direction::Up
         } else {
             Direction::Down
         };
+        if direction != Direction::Flat && passed(now, self.flashed_at, FLASH_MS) {
+            self.flash = direction;
+            self.flashes += 1;
+            self.flashed_at = now;
+        }
         self.price = quote.price;
         self.change = quote.change;
         self.volume = quote.volume;
-        if self.history.len() == SPARK_POINTS {
-            self.history.pop_front();
+        if self.history.is_empty() || passed(now, self.sampled_at, SAMPLE_MS) {
+            let history = Rc::make_mut(&mut self.history);
+            if history.len() == SPARK_POINTS {
+                history.pop_front();
+            }
+            history.push_back(quote.price);
+            self.sampled_at = now;
         }
-        self.history.push_back(quote.price);
         self.updates += 1;
     }
 }
@@ -191,13 +215,13 @@ impl TickerState {
                 .iter_mut()
                 .find(|r| r.symbol == quote.symbol.as_str())
             {
-                Some(row) => Rc::make_mut(row).apply(quote),
+                Some(row) => Rc::make_mut(row).apply(quote, now),
                 None => {
                     let mut row = Row {
                         symbol: quote.symbol.clone().into(),
                         ..Row::default()
                     };
-                    row.apply(quote);
+                    row.apply(quote, now);
                     self.rows.push(Rc::new(row));
                     self.sort_rows();
                 }
@@ -234,6 +258,7 @@ impl Reducible for TickerState {
                 next.notice("Connected to stock data stream");
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
+                // Normally quotes come batched per frame; a stray one is applied as is.
                 Incoming::Quote(quote) => next.apply_quotes(&[quote], f64::NAN),
                 Incoming::Error(message) => next.notice(format!("Error: {message}")),
                 Incoming::Other(raw) => next.notice(format!("Received: {raw}")),
@@ -305,10 +330,46 @@ mod tests {
         ));
         let symbols: Vec<&str> = state.rows.iter().map(|r| r.symbol.as_str()).collect();
         assert_eq!(symbols, ["AAPL", "MSFT"]);
-        let state = state.reduce(quotes(vec![quote("AAPL", 19.0, -0.5, 3)], 16.0));
-        assert_eq!(state.rows[0].direction, Direction::Down);
-        assert_eq!(state.rows[0].history, [20.0, 19.0]);
+        let state = state.reduce(quotes(vec![quote("AAPL", 19.0, -0.5, 3)], 700.0));
+        assert_eq!(state.rows[0].flash, Direction::Down);
+        assert_eq!(*state.rows[0].history, [20.0, 19.0]);
         assert_eq!(state.applied, 3);
+    }
+
+    #[test]
+    fn fast_quotes_flash_and_sample_at_a_human_pace() {
+        let mut state = Rc::new(TickerState::default());
+        // 600 quotes over one second (one per frame and a half), alternating up and down.
+        for i in 0..600 {
+            let price = if i % 2 == 0 { 10.0 } else { 11.0 };
+            state = state.reduce(quotes(
+                vec![quote("AAPL", price, 0.0, i)],
+                f64::from(i as u32) * 1000.0 / 600.0,
+            ));
+        }
+        let row = &state.rows[0];
+        assert_eq!(row.updates, 600);
+        assert!(
+            row.flashes <= 2,
+            "at most one flash per 600 ms: {}",
+            row.flashes
+        );
+        assert!(
+            row.history.len() <= 5,
+            "one point per 250 ms: {}",
+            row.history.len()
+        );
+    }
+
+    #[test]
+    fn the_sparkline_history_is_shared_until_a_point_is_added() {
+        let state =
+            Rc::new(TickerState::default()).reduce(quotes(vec![quote("AAPL", 1.0, 0.0, 1)], 0.0));
+        let before = Rc::clone(&state.rows[0].history);
+        let soon = state.reduce(quotes(vec![quote("AAPL", 2.0, 0.0, 2)], 16.0));
+        assert!(Rc::ptr_eq(&before, &soon.rows[0].history));
+        let later = soon.reduce(quotes(vec![quote("AAPL", 3.0, 0.0, 3)], 300.0));
+        assert!(!Rc::ptr_eq(&before, &later.rows[0].history));
     }
 
     #[test]
