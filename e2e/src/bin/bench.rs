@@ -1,8 +1,9 @@
 //! `wslab-bench`: browser benchmarks in headless Chromium, run by `cargo xtask bench`.
 //!
 //! `wslab-bench ticker`: the ticker page subscribed to all 200 symbols at 1,000, 5,000 and
-//! 10,000 quotes per second, 10 s each; prints frames per second, p95 frame time, long tasks
-//! (over 50 ms), quotes applied per second, and the JS heap before and after (after a GC).
+//! 10,000 quotes per second, 10 s each; prints frames per second, p95 frame time, frames over
+//! 20 ms (a missed vsync), long tasks (over 50 ms), quotes applied per second, the JS heap
+//! before and after (after a GC), wasm memory, and where the main thread's time went.
 //!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
 //! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
@@ -268,10 +269,11 @@ fn ticker() -> Result<()> {
     let page = open_app(&driver, &server.url("/#/ticker"))?;
     page.wait_for("the ticker to connect", |p| Ok(!p.disabled("#ticker-all")?))?;
     println!(
-        "{:>7} {:>6} {:>10} {:>11} {:>14} {:>12} {:>12} {:>10}",
+        "{:>7} {:>6} {:>10} {:>8} {:>11} {:>10} {:>12} {:>12} {:>10}",
         "rate",
         "fps",
         "frame p95",
+        "> 20 ms",
         "long tasks",
         "applied/s",
         "heap before",
