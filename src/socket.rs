@@ -16,6 +16,7 @@
 
 mod agent;
 mod hook;
+pub mod reliable;
 pub mod types;
 
 pub use agent::{SocketAgent, supported};
