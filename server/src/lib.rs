@@ -13,6 +13,7 @@ use std::{future::Future, io, path::PathBuf, sync::Arc, time::Duration};
 use axum::{Router, routing::get, serve::ListenerExt};
 use tokio::net::TcpListener;
 
+pub mod api;
 mod assets;
 pub mod chat;
 pub mod echo;
@@ -22,7 +23,7 @@ mod rate;
 mod shutdown;
 pub mod stocks;
 
-pub use shutdown::Shutdown;
+pub use shutdown::{Ending, Shutdown};
 
 /// How long shutdown waits for WebSocket clients to answer the 1001 close before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -74,9 +75,35 @@ pub fn app(config: &Config, state: AppState) -> Router {
         .route(wslab_protocol::hello::PATH, get(hello::upgrade))
         .route(wslab_protocol::chat::PATH, get(chat::upgrade))
         .route(wslab_protocol::stocks::PATH, get(stocks::upgrade))
+        .route("/api", get(api::upgrade))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_during_restart,
+        ))
         .with_state(state)
         .fallback_service(assets::service(config.dist.as_deref()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// During a restart drill, WebSocket endpoints answer 503 with `Retry-After`.
+async fn refuse_during_restart(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.shutdown.unavailable() {
+        Some(left) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                axum::http::header::RETRY_AFTER,
+                left.as_secs().max(1).to_string(),
+            )],
+            "restarting: try again shortly",
+        )
+            .into_response(),
+        None => next.run(request).await,
+    }
 }
 
 /// Serves [`app`] on `listener` until `signal` completes, then shuts down gracefully:

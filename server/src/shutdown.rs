@@ -1,24 +1,48 @@
-//! Graceful shutdown for upgraded connections.
+//! The lifecycle of upgraded connections: graceful shutdown and the restart drill.
 //!
 //! Upgraded WebSockets leave hyper's connection tracking, so the server keeps its own:
-//! every connection task runs under [`Shutdown::run`], which closes the socket with
-//! 1001 (Going Away) once [`Shutdown::begin`] is called, and [`Shutdown::wait`] lets the
-//! server wait for all of them before the process exits.
+//! every connection task runs under [`Shutdown::run`], which
+//! - closes the socket with 1001 (Going Away) once [`Shutdown::begin`] is called, and lets
+//!   [`Shutdown::wait`] wait for all of them before the process exits;
+//! - closes it with 1012 (Service Restart) when [`Shutdown::restart_drill`] is called, which
+//!   also makes [`Shutdown::unavailable`] refuse new connections for a while.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::{sync::Notify, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use wslab_protocol::close;
 
 /// How long a closing connection waits for the peer's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
 
-/// Shared shutdown switch and the set of live connection tasks.
+/// How a connection handler ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ending {
+    /// Complete the close handshake (the usual end).
+    #[default]
+    Graceful,
+    /// Drop the TCP connection at once, without a close frame (fault injection).
+    Drop,
+}
+
+impl From<()> for Ending {
+    fn from((): ()) -> Self {
+        Self::Graceful
+    }
+}
+
+/// Shared shutdown switch, restart drill, and the set of live connection tasks.
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {
     token: CancellationToken,
     tracker: TaskTracker,
+    restart: Arc<Notify>,
+    unavailable_until: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Shutdown {
@@ -37,6 +61,30 @@ impl Shutdown {
         self.token.is_cancelled()
     }
 
+    /// The restart drill: every connection of every endpoint is closed with 1012, and new
+    /// ones are refused for `refuse_for`.
+    pub fn restart_drill(&self, refuse_for: Duration) {
+        *self.lock_unavailable() = Some(Instant::now() + refuse_for);
+        self.restart.notify_waiters();
+        tracing::info!(
+            ?refuse_for,
+            "restart drill: closing every connection with 1012"
+        );
+    }
+
+    /// How long new connections are still refused (during a restart drill).
+    pub fn unavailable(&self) -> Option<Duration> {
+        let until = (*self.lock_unavailable())?;
+        let left = until.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left)
+    }
+
+    fn lock_unavailable(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.unavailable_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Waits until every tracked connection has ended, or `grace` has passed.
     pub async fn wait(&self, grace: Duration) {
         self.tracker.close();
@@ -51,25 +99,33 @@ impl Shutdown {
         }
     }
 
-    /// Runs `handler` on `socket` until it returns or shutdown begins (then the socket is
-    /// closed with 1001). Either way the close handshake is then completed, bounded in
-    /// time, so a handler can simply return when it sees the peer's close.
-    pub async fn run<F>(&self, mut socket: WebSocket, handler: F)
+    /// Runs `handler` on `socket` until it returns, shutdown begins (close 1001) or a
+    /// restart drill starts (close 1012). Unless the handler asked to [`Ending::Drop`],
+    /// the close handshake is then completed, bounded in time, so a handler can simply
+    /// return when it sees the peer's close.
+    pub async fn run<F, E>(&self, mut socket: WebSocket, handler: F)
     where
-        F: AsyncFnOnce(&mut WebSocket),
+        F: AsyncFnOnce(&mut WebSocket) -> E,
+        E: Into<Ending>,
     {
         let token = self.token.clone();
+        let restart = Arc::clone(&self.restart);
         let work = self.tracker.track_future(async move {
-            tokio::select! {
-                () = handler(&mut socket) => {}
-                () = token.cancelled() => {
-                    let frame = CloseFrame {
-                        code: close::GOING_AWAY,
-                        reason: "server shutting down".into(),
-                    };
-                    if socket.send(Message::Close(Some(frame))).await.is_err() {
-                        return;
-                    }
+            let closing = tokio::select! {
+                ending = handler(&mut socket) => match ending.into() {
+                    Ending::Graceful => None,
+                    Ending::Drop => return,
+                },
+                () = token.cancelled() => Some((close::GOING_AWAY, "server shutting down")),
+                () = restart.notified() => Some((close::SERVICE_RESTART, "service restart")),
+            };
+            if let Some((code, reason)) = closing {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                if socket.send(Message::Close(Some(frame))).await.is_err() {
+                    return;
                 }
             }
             finish_close(&mut socket).await;
