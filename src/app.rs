@@ -4,7 +4,10 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{chat::ChatDemo, echo::EchoDemo, hello::HelloDemo, ticker::TickerDemo},
+    demos::{
+        chat::ChatDemo, echo::EchoDemo, hello::HelloDemo, reliable::ReliableDemo,
+        ticker::TickerDemo,
+    },
     route::{Route, use_route},
     settings,
 };
@@ -67,6 +70,17 @@ pub fn App() -> Html {
                        200, and raise the rate to see the page keep up." }
                 </p>
                 <TickerDemo url={settings::endpoint(&server, "/stocks")} />
+            </div>
+        },
+        Route::Reliable => html! {
+            <div class="page" key={(*server).clone()}>
+                <p class="intro">
+                    { "The ReliableConnection of the browser.websocket reference: a heartbeat tells a \
+                       dead connection from a quiet one, and a connection that drops comes back on \
+                       its own, waiting a little longer each time. Use the buttons to make the server \
+                       misbehave and watch the timeline. Close stops it for good." }
+                </p>
+                <ReliableDemo url={settings::endpoint(&server, "/api")} />
             </div>
         },
     };

@@ -3,6 +3,7 @@
 pub mod chat;
 pub mod echo;
 pub mod hello;
+pub mod reliable;
 pub mod socket_log;
 pub mod ticker;
 

@@ -12,17 +12,20 @@ pub enum Route {
     Chat,
     /// The live stock ticker.
     Ticker,
+    /// Heartbeat, reconnect and fault injection.
+    Reliable,
 }
 
 impl Route {
     /// Every page, in navigation order.
-    pub const ALL: [Route; 3] = [Route::Echo, Route::Chat, Route::Ticker];
+    pub const ALL: [Route; 4] = [Route::Echo, Route::Chat, Route::Ticker, Route::Reliable];
 
     /// The page a `location.hash` names; unknown or empty hashes go to the first page.
     pub fn from_hash(hash: &str) -> Self {
         match hash.trim_start_matches('#').trim_start_matches('/') {
             "chat" => Self::Chat,
             "ticker" => Self::Ticker,
+            "reliable" => Self::Reliable,
             _ => Self::Echo,
         }
     }
@@ -33,6 +36,7 @@ impl Route {
             Self::Echo => "#/echo",
             Self::Chat => "#/chat",
             Self::Ticker => "#/ticker",
+            Self::Reliable => "#/reliable",
         }
     }
 
@@ -42,6 +46,7 @@ impl Route {
             Self::Echo => "Echo",
             Self::Chat => "Chat",
             Self::Ticker => "Ticker",
+            Self::Reliable => "Reliable",
         }
     }
 }

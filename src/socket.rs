@@ -17,10 +17,12 @@
 mod agent;
 mod hook;
 pub mod reliable;
+mod reliable_agent;
 pub mod types;
 
 pub use agent::{SocketAgent, supported};
 pub use hook::{UseSocketHandle, use_socket};
+pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot};
 pub use types::{
     CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,
 };

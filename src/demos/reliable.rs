@@ -1,0 +1,235 @@
+//! The reliable connection demo (seed 004's ReliableConnection on `/api`): heartbeat,
+//! reconnect with backoff, and buttons that make the server misbehave so you can watch
+//! the connection recover.
+
+pub mod state;
+
+use std::{collections::VecDeque, rc::Rc};
+
+use gloo_timers::callback::Interval;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::{
+    demos::{socket_log::view_log, ticker::Sparkline, use_prefilled, value_of},
+    socket::{
+        ReliableAgent,
+        reliable::{Heartbeat, Policy, Status},
+    },
+};
+use state::{Action, ReliableView, describe};
+
+/// The policy of the demo page: the seed's, but pinging every 5 s (not 30 s) with a 3 s
+/// timeout, so a dead connection shows within seconds.
+pub fn demo_policy() -> Policy {
+    Policy {
+        heartbeat: Some(Heartbeat {
+            interval: 5_000,
+            timeout: 3_000,
+            ..Heartbeat::default()
+        }),
+        ..Policy::default()
+    }
+}
+
+/// Props of [`ReliableDemo`].
+#[derive(Properties, PartialEq)]
+pub struct ReliableDemoProps {
+    /// The `/api` endpoint's URL.
+    pub url: AttrValue,
+    /// How to reconnect and ping.
+    #[prop_or_else(demo_policy)]
+    pub policy: Policy,
+}
+
+/// The reliable connection demo.
+#[component]
+pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
+    let view = use_reducer(ReliableView::default);
+    let agent = use_mut_ref(|| None::<ReliableAgent>);
+    let input = use_node_ref();
+    let fault_code = use_prefilled("1011".into());
+    // Re-render every 100 ms while a countdown shows.
+    let clock = use_state(|| 0u32);
+
+    // Start (and connect, as the seed does) when shown; stop when gone.
+    {
+        let (agent, dispatch, max) = (agent.clone(), view.dispatcher(), props.policy.max_attempts);
+        use_effect_with(
+            (props.url.clone(), props.policy.clone()),
+            move |(url, policy)| {
+                let on_event =
+                    Callback::from(move |event| dispatch.dispatch(Action::Event(event, max)));
+                let started = ReliableAgent::start(url.to_string(), policy.clone(), on_event);
+                started.connect();
+                *agent.borrow_mut() = Some(started);
+                move || drop(agent.borrow_mut().take())
+            },
+        );
+    }
+    let status = view.snapshot.as_ref().map_or(Status::Idle, |s| s.status);
+    {
+        let clock = clock.clone();
+        let counting = matches!(status, Status::Waiting { .. });
+        use_effect_with(counting, move |&counting| {
+            let ticker =
+                counting.then(|| Interval::new(100, move || clock.set(clock.wrapping_add(1))));
+            move || drop(ticker)
+        });
+    }
+
+    let with_agent = |f: fn(&ReliableAgent)| {
+        let agent = agent.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(agent) = agent.borrow().as_ref() {
+                f(agent);
+            }
+        })
+    };
+    let send_text = {
+        let agent = agent.clone();
+        move |text: String| {
+            if let Some(agent) = agent.borrow().as_ref() {
+                agent.send(text);
+            }
+        }
+    };
+    let fault = {
+        let (send_text, dispatch) = (send_text.clone(), view.dispatcher());
+        move |json: String| {
+            let (send_text, dispatch) = (send_text.clone(), dispatch.clone());
+            Callback::from(move |_: MouseEvent| {
+                dispatch.dispatch(Action::Note(format!("→ {json}").into()));
+                send_text(json.clone());
+            })
+        }
+    };
+    let close_fault = {
+        let (send_text, dispatch, field) =
+            (send_text.clone(), view.dispatcher(), fault_code.clone());
+        Callback::from(move |_: MouseEvent| {
+            let code = value_of(&field).trim().parse::<u16>().unwrap_or(1011);
+            let json =
+                format!(r#"{{"fault":"close","code":{code},"reason":"injected by the demo"}}"#);
+            dispatch.dispatch(Action::Note(format!("→ {json}").into()));
+            send_text(json);
+        })
+    };
+    let send = {
+        let (send_text, dispatch, input) = (send_text.clone(), view.dispatcher(), input.clone());
+        Callback::from(move |()| {
+            let Some(field) = input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let text = field.value();
+            if text.is_empty() {
+                return;
+            }
+            dispatch.dispatch(Action::Note(format!("→ {text}").into()));
+            send_text(text);
+            field.set_value("");
+        })
+    };
+    let offline = {
+        let agent = agent.clone();
+        Callback::from(move |event: Event| {
+            let checked = event
+                .target_dyn_into::<HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            if let Some(agent) = agent.borrow().as_ref() {
+                agent.simulate_offline(checked);
+            }
+        })
+    };
+
+    let now = js_sys::Date::now() as u64;
+    let open = status == Status::Open;
+    let can_connect = matches!(
+        status,
+        Status::Idle | Status::GaveUp | Status::Closed { .. }
+    );
+    let max = props.policy.max_attempts;
+    let attempt = match status {
+        Status::Waiting { attempt, at } => Some(format!(
+            "attempt {attempt} of {} in {:.1} s",
+            max.map_or("∞".into(), |m| m.to_string()),
+            at.saturating_sub(now) as f64 / 1000.0
+        )),
+        Status::Connecting { attempt } if attempt > 0 => Some(format!(
+            "attempt {attempt} of {}",
+            max.map_or("∞".into(), |m| m.to_string())
+        )),
+        _ => None,
+    };
+    let schedule = props
+        .policy
+        .schedule()
+        .iter()
+        .map(|ms| format!("≤ {} s", ms / 1000))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rtts: Rc<VecDeque<f64>> = Rc::new(
+        view.snapshot
+            .as_ref()
+            .map(|s| s.rtts.iter().map(|r| *r as f64).collect())
+            .unwrap_or_default(),
+    );
+    let (pending, dropped) = view
+        .snapshot
+        .as_ref()
+        .map_or((0, 0), |s| (s.pending, s.dropped));
+    let last_rtt = rtts.back().map_or("–".into(), |r| format!("{r} ms"));
+    let heartbeat = props.policy.heartbeat.as_ref().map_or("off".into(), |h| {
+        format!(
+            "\"{}\" every {} s, dead after {} s without a reply",
+            h.message,
+            h.interval / 1000,
+            h.timeout / 1000
+        )
+    });
+
+    html! {
+        <section class="demo reliable" aria-labelledby="reliable-title">
+            <h2 id="reliable-title">{ "Reliable connection" }</h2>
+            <dl class="status">
+                <dt>{ "Status" }</dt>
+                <dd id="reliable-status" role="status">{ describe(status, now) }</dd>
+                <dt>{ "Attempt" }</dt>
+                <dd id="reliable-attempt">{ attempt.unwrap_or_else(|| "–".into()) }</dd>
+                <dt>{ "Plan" }</dt>
+                <dd id="reliable-plan">{ format!("{schedule} (full jitter), then give up") }</dd>
+                <dt>{ "Heartbeat" }</dt>
+                <dd>{ heartbeat }</dd>
+                <dt>{ "Round trip" }</dt>
+                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} /></dd>
+                <dt>{ "Outbox" }</dt>
+                <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
+            </dl>
+            <div class="controls">
+                <button id="reliable-connect" disabled={!can_connect} onclick={with_agent(ReliableAgent::connect)}>{ "Connect" }</button>
+                <button id="reliable-close" disabled={can_connect}
+                    onclick={with_agent(|a| a.close(1000, "Client closing"))}>{ "Close" }</button>
+                <label class="inline"><input id="reliable-offline" type="checkbox" onchange={offline} />{ " go offline" }</label>
+            </div>
+            <div class="controls">
+                <label for="reliable-input" class="visually-hidden">{ "Message" }</label>
+                <input id="reliable-input" ref={input} placeholder="Message (queued while disconnected)"
+                    onkeypress={let send = send.clone(); Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" { send.emit(()) })} />
+                <button id="reliable-send" onclick={send.reform(|_: MouseEvent| ())}>{ "Send" }</button>
+            </div>
+            <fieldset class="faults">
+                <legend>{ "Make the server misbehave" }</legend>
+                <button id="fault-drop" disabled={!open} onclick={fault(r#"{"fault":"drop"}"#.into())}>{ "Drop TCP" }</button>
+                <button id="fault-mute" disabled={!open} onclick={fault(r#"{"fault":"mute","seconds":10}"#.into())}>{ "Mute pings 10 s" }</button>
+                <button id="fault-delay" disabled={!open} onclick={fault(r#"{"fault":"delay","ms":500}"#.into())}>{ "Delay replies 500 ms" }</button>
+                <span class="inline">
+                    <button id="fault-close" disabled={!open} onclick={close_fault}>{ "Close with code" }</button>
+                    <label for="fault-code" class="visually-hidden">{ "Close code" }</label>
+                    <input id="fault-code" ref={fault_code} size="5" inputmode="numeric" />
+                </span>
+                <button id="fault-restart" disabled={!open} onclick={fault(r#"{"fault":"restart","seconds":3}"#.into())}>{ "Restart drill 3 s" }</button>
+            </fieldset>
+            { view_log(&view.timeline, "reliable-log") }
+        </section>
+    }
+}

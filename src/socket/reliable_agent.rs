@@ -1,0 +1,348 @@
+//! The reliable connection's driver in the browser: one task owns the state machine of
+//! [`super::reliable`], the current [`SocketAgent`], a timer for the machine's deadline, and
+//! the window's `online` / `offline` / `visibilitychange` listeners. Inputs come in through
+//! one channel; every step is reported to the component as [`ReliableEvent`]s.
+
+use std::{cell::Cell, rc::Rc};
+
+use futures::{
+    FutureExt, StreamExt,
+    channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
+    future::Fuse,
+    select_biased,
+};
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
+use yew::Callback;
+
+use super::{
+    agent::SocketAgent,
+    reliable::{Effect, Input, Machine, Millis, Policy, Status},
+    types::{CloseEvent, Message, OpenOptions, SocketEvent},
+};
+
+/// The machine's state as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Where the connection is.
+    pub status: Status,
+    /// Messages waiting for a connection.
+    pub pending: usize,
+    /// Messages dropped because the outbox was full.
+    pub dropped: u64,
+    /// Recent round trips, ms.
+    pub rtts: Vec<Millis>,
+    /// When this snapshot was taken (same clock as `Status::Waiting::at`).
+    pub now: Millis,
+}
+
+/// What the reliable connection reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReliableEvent {
+    /// The machine moved (after every input).
+    State(Snapshot),
+    /// A socket event, for the timeline: `id` says which socket.
+    Socket {
+        /// The socket's id.
+        id: u64,
+        /// What happened to it.
+        event: SocketEvent,
+    },
+    /// A socket was abandoned as dead or timed out.
+    Abandoned(u64),
+    /// A data frame for the application (heartbeat replies are not passed on).
+    Message(Message),
+}
+
+/// What the component asks for.
+enum Command {
+    Connect,
+    Close(u16, String),
+    Send(String),
+    /// The page's "go offline" switch: behave as if the network went away (or came back).
+    SimulateOffline(bool),
+}
+
+/// Everything the task waits for, in one channel.
+enum Wake {
+    Command(Command),
+    Socket(u64, SocketEvent),
+    Network(Input),
+}
+
+/// Milliseconds on the page's clock.
+fn now() -> Millis {
+    js_sys::Date::now().max(0.0) as Millis
+}
+
+/// Handle to a reliable connection; dropping it closes the socket (1000) and ends the task.
+pub struct ReliableAgent {
+    commands: UnboundedSender<Wake>,
+    alive: Rc<Cell<bool>>,
+}
+
+impl ReliableAgent {
+    /// Starts the task for `url` with `policy`; nothing connects until [`Self::connect`].
+    pub fn start(url: String, policy: Policy, on_event: Callback<ReliableEvent>) -> Self {
+        let (commands, wakes) = mpsc::unbounded();
+        let alive = Rc::new(Cell::new(true));
+        let task = Task {
+            url,
+            machine: Machine::new(policy, js_sys::Math::random().to_bits()),
+            socket: None,
+            wakes,
+            sender: commands.clone(),
+            on_event,
+            alive: Rc::clone(&alive),
+            simulated_offline: false,
+        };
+        wasm_bindgen_futures::spawn_local(task.run());
+        Self { commands, alive }
+    }
+
+    /// Connects (again), with the backoff reset.
+    pub fn connect(&self) {
+        let _ = self
+            .commands
+            .unbounded_send(Wake::Command(Command::Connect));
+    }
+
+    /// Closes with `code` and `reason`; it never reconnects after this.
+    pub fn close(&self, code: u16, reason: &str) {
+        let _ = self
+            .commands
+            .unbounded_send(Wake::Command(Command::Close(code, reason.to_owned())));
+    }
+
+    /// Sends `text` now if open, else queues it in the outbox.
+    pub fn send(&self, text: String) {
+        let _ = self
+            .commands
+            .unbounded_send(Wake::Command(Command::Send(text)));
+    }
+
+    /// Simulates the network going away (`true`) or coming back.
+    pub fn simulate_offline(&self, offline: bool) {
+        let _ = self
+            .commands
+            .unbounded_send(Wake::Command(Command::SimulateOffline(offline)));
+    }
+}
+
+impl Drop for ReliableAgent {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        self.commands.close_channel();
+    }
+}
+
+struct Task {
+    url: String,
+    machine: Machine,
+    socket: Option<(u64, SocketAgent)>,
+    wakes: UnboundedReceiver<Wake>,
+    sender: UnboundedSender<Wake>,
+    on_event: Callback<ReliableEvent>,
+    alive: Rc<Cell<bool>>,
+    simulated_offline: bool,
+}
+
+impl Task {
+    async fn run(mut self) {
+        let _listeners = self.listen_to_the_network();
+        loop {
+            let deadline = self.machine.deadline();
+            let mut timer: Fuse<TimeoutFuture> = match deadline {
+                Some(at) => {
+                    let wait = at.saturating_sub(now()).min(u64::from(u32::MAX));
+                    TimeoutFuture::new(u32::try_from(wait).unwrap_or(u32::MAX)).fuse()
+                }
+                None => Fuse::terminated(),
+            };
+            let input = select_biased! {
+                wake = self.wakes.next() => match wake {
+                    Some(wake) => self.input_for(wake),
+                    // The handle was dropped: the socket agent's drop closes with 1000.
+                    None => return,
+                },
+                () = timer => Some(Input::Tick),
+            };
+            if !self.alive.get() {
+                return;
+            }
+            if let Some(input) = input {
+                let effects = self.machine.handle(now(), input);
+                self.carry_out(effects);
+            }
+            self.on_event.emit(ReliableEvent::State(self.snapshot()));
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            status: self.machine.status(),
+            pending: self.machine.pending(),
+            dropped: self.machine.dropped(),
+            rtts: self.machine.rtts().collect(),
+            now: now(),
+        }
+    }
+
+    /// Turns a wake-up into the machine's input, reporting socket events on the way.
+    fn input_for(&mut self, wake: Wake) -> Option<Input> {
+        match wake {
+            Wake::Command(Command::Connect) => Some(Input::Connect),
+            Wake::Command(Command::Close(code, reason)) => Some(Input::Close { code, reason }),
+            Wake::Command(Command::Send(text)) => Some(Input::Send(text)),
+            Wake::Command(Command::SimulateOffline(offline)) => {
+                self.simulated_offline = offline;
+                if offline {
+                    // The network is gone: the socket dies without a close frame.
+                    if let Some((id, agent)) = self.socket.take() {
+                        drop(agent);
+                        let close = CloseEvent {
+                            code: 1006,
+                            reason: "network offline (simulated)".into(),
+                            was_clean: false,
+                        };
+                        self.on_event.emit(ReliableEvent::Socket {
+                            id,
+                            event: SocketEvent::Close(close),
+                        });
+                        let effects = self.machine.handle(now(), Input::Offline);
+                        self.carry_out(effects);
+                        return Some(Input::Closed { id, code: 1006 });
+                    }
+                    Some(Input::Offline)
+                } else {
+                    Some(Input::Online)
+                }
+            }
+            Wake::Network(input) => {
+                // While simulating offline, the browser's own "online" does not count.
+                (!(self.simulated_offline && input == Input::Online)).then_some(input)
+            }
+            Wake::Socket(id, event) => {
+                let current = self.socket.as_ref().is_some_and(|(i, _)| *i == id);
+                if !current {
+                    return None;
+                }
+                let input = match &event {
+                    SocketEvent::Open { .. } => Some(Input::Opened(id)),
+                    SocketEvent::Message(message) => {
+                        let text = match message {
+                            Message::Text(text) => Some(text.clone()),
+                            Message::Bytes(_) => None,
+                        };
+                        let heartbeat = self.machine.policy().heartbeat.as_ref();
+                        let is_reply =
+                            heartbeat.is_some_and(|h| text.as_deref() == Some(h.reply.as_str()));
+                        if !is_reply {
+                            self.on_event.emit(ReliableEvent::Message(message.clone()));
+                        }
+                        Some(Input::Frame { id, text })
+                    }
+                    SocketEvent::Close(close) => {
+                        self.socket = None;
+                        Some(Input::Closed {
+                            id,
+                            code: close.code,
+                        })
+                    }
+                    SocketEvent::Error | SocketEvent::Buffered(_) | SocketEvent::Failed(_) => None,
+                };
+                if !matches!(event, SocketEvent::Message(_) | SocketEvent::Buffered(_)) {
+                    self.on_event.emit(ReliableEvent::Socket { id, event });
+                }
+                input
+            }
+        }
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Open(id) => {
+                    // The machine only opens once the previous socket is gone.
+                    drop(self.socket.take());
+                    let sender = self.sender.clone();
+                    let forward = Callback::from(move |event| {
+                        let _ = sender.unbounded_send(Wake::Socket(id, event));
+                    });
+                    match SocketAgent::open(&OpenOptions::new(&self.url), forward) {
+                        Ok(agent) => self.socket = Some((id, agent)),
+                        Err(error) => {
+                            self.on_event.emit(ReliableEvent::Socket {
+                                id,
+                                event: SocketEvent::Failed(error),
+                            });
+                            // A URL the browser refuses will not work later either.
+                            let effects =
+                                self.machine.handle(now(), Input::Closed { id, code: 1002 });
+                            self.carry_out(effects);
+                        }
+                    }
+                }
+                Effect::Close { id, code, reason } => {
+                    if let Some((current, agent)) = &self.socket
+                        && *current == id
+                        && let Err(error) = agent.close(code, &reason)
+                    {
+                        self.on_event.emit(ReliableEvent::Socket {
+                            id,
+                            event: SocketEvent::Failed(error),
+                        });
+                    }
+                }
+                Effect::Abandon(id) => {
+                    if self
+                        .socket
+                        .as_ref()
+                        .is_some_and(|(current, _)| *current == id)
+                    {
+                        self.socket = None;
+                    }
+                    self.on_event.emit(ReliableEvent::Abandoned(id));
+                }
+                Effect::Send { id, text } => {
+                    if let Some((current, agent)) = &self.socket
+                        && *current == id
+                    {
+                        let _ = agent.send(Message::Text(text));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `online` / `offline` on the window, `visibilitychange` on the document.
+    fn listen_to_the_network(&self) -> Vec<EventListener> {
+        let mut listeners = Vec::new();
+        let Some(window) = web_sys::window() else {
+            return listeners;
+        };
+        for (name, input) in [("online", Input::Online), ("offline", Input::Offline)] {
+            let sender = self.sender.clone();
+            listeners.push(EventListener::new(&window, name, move |_| {
+                let _ = sender.unbounded_send(Wake::Network(input.clone()));
+            }));
+        }
+        if let Some(document) = window.document() {
+            let sender = self.sender.clone();
+            let watched = document.clone();
+            listeners.push(EventListener::new(
+                &document,
+                "visibilitychange",
+                move |_| {
+                    if !watched.hidden() {
+                        let _ = sender.unbounded_send(Wake::Network(Input::Visible));
+                    }
+                },
+            ));
+        }
+        if !window.navigator().on_line() {
+            let _ = self.sender.unbounded_send(Wake::Network(Input::Offline));
+        }
+        listeners
+    }
+}
