@@ -4,7 +4,8 @@
 //! `{"type":"message","username":U,"text":T}` and understands `message`, `join`, `leave`
 //! and `error` from the server. Everything wslab adds is optional on the way in (`room`) or
 //! an extra field / extra type on the way out (`room`, `id`, `ts`, `joined`), which the
-//! seed's client ignores, so it works unchanged.
+//! seed's client ignores, so it works unchanged. A text frame `ping` (not JSON) is answered
+//! with `pong`, for the reliable layer's heartbeat.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,10 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_USERNAME_CHARS: usize = 32;
 /// Longest room name, in characters.
 pub const MAX_ROOM_CHARS: usize = 32;
+/// The heartbeat request and its answer (plain text frames, not JSON).
+pub const PING: &str = "ping";
+/// See [`PING`].
+pub const PONG: &str = "pong";
 /// Messages a joiner receives from the room's history.
 pub const HISTORY_LEN: usize = 100;
 
@@ -32,6 +37,9 @@ pub enum ChatRequest {
         /// Room to join; [`DEFAULT_ROOM`] when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room: Option<String>,
+        /// Resuming after a reconnect: only history lines with a greater id are sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<u64>,
     },
     /// Say something in a room the connection has joined.
     Message {
@@ -116,7 +124,8 @@ mod tests {
             from_str::<ChatRequest>(r#"{"type":"join","username":"User"}"#).ok(),
             Some(ChatRequest::Join {
                 username: "User".into(),
-                room: None
+                room: None,
+                since: None
             })
         );
         assert_eq!(
@@ -141,10 +150,19 @@ mod tests {
         assert_eq!(
             to_value(ChatRequest::Join {
                 username: "Ada".into(),
-                room: Some("rust".into())
+                room: Some("rust".into()),
+                since: None
             })
             .ok(),
             Some(json!({"type":"join","username":"Ada","room":"rust"}))
+        );
+        assert_eq!(
+            from_str::<ChatRequest>(r#"{"type":"join","username":"Ada","since":41}"#).ok(),
+            Some(ChatRequest::Join {
+                username: "Ada".into(),
+                room: None,
+                since: Some(41)
+            })
         );
     }
 

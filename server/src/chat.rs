@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use wslab_protocol::{
     chat::{
         ChatEvent, ChatLine, ChatRequest, DEFAULT_ROOM, HISTORY_LEN, MAX_ROOM_CHARS,
-        MAX_TEXT_CHARS, MAX_USERNAME_CHARS,
+        MAX_TEXT_CHARS, MAX_USERNAME_CHARS, PING, PONG,
     },
     close,
 };
@@ -173,7 +173,11 @@ impl Hub {
     fn handle(&self, conn: ConnId, request: ChatRequest) {
         let mut state = self.lock();
         match request {
-            ChatRequest::Join { username, room } => state.join(conn, &username, room),
+            ChatRequest::Join {
+                username,
+                room,
+                since,
+            } => state.join(conn, &username, room, since),
             ChatRequest::Message { text, room, .. } => state.say(conn, &text, room),
             ChatRequest::Leave { room } => state.leave(conn, room),
         }
@@ -236,7 +240,7 @@ impl HubState {
         self.deliver(&others, &frame);
     }
 
-    fn join(&mut self, conn: ConnId, username: &str, room: Option<String>) {
+    fn join(&mut self, conn: ConnId, username: &str, room: Option<String>, since: Option<u64>) {
         let room_name = match room_name(room) {
             Ok(name) => name,
             Err(message) => return self.deliver(&[conn], &error(message)),
@@ -271,6 +275,7 @@ impl HubState {
         let history: Vec<Utf8Bytes> = room
             .history
             .iter()
+            .filter(|line| since.is_none_or(|since| line.id > since))
             .map(|line| encode(&ChatEvent::Message(line.clone())))
             .collect();
         let joined = encode(&ChatEvent::Joined {

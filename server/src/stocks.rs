@@ -4,7 +4,8 @@
 //! connection's rate (`/stocks?rate=N` quotes per second, at most 10,000; the server's
 //! `--stocks-rate` by default), round-robin over the subscribed symbols. Quotes wait in a
 //! "latest per symbol" slot until the socket can take them: a client that falls behind
-//! gets each symbol's newest quote (conflation), never a growing queue.
+//! gets each symbol's newest quote (conflation), never a growing queue. A text frame `ping`
+//! is answered with `pong`, for the reliable layer's heartbeat.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -230,6 +231,12 @@ async fn session(socket: &mut WebSocket, config: StocksConfig) {
     let reader = async {
         while let Some(Ok(message)) = stream.next().await {
             let text = match message {
+                Message::Text(text) if text.as_str() == "ping" => {
+                    // The reliable layer's heartbeat: answered like an error reply, in order.
+                    lock(&outbox).errors.push_back("pong".into());
+                    ready.notify_one();
+                    continue;
+                }
                 Message::Text(text) => text,
                 Message::Binary(_) => {
                     lock(&outbox).error("binary frames are not supported; send JSON text".into());

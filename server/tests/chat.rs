@@ -329,3 +329,30 @@ async fn a_client_that_stops_reading_is_dropped_and_others_are_not_slowed() {
     assert!(left, "Sleepy was never disconnected after {sent} messages");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_rejoin_with_since_gets_only_the_missed_lines_and_ping_gets_pong() {
+    let server = unthrottled().await;
+    let (mut ada, _) = joined(&server, "Ada", Some("resume")).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        send(
+            &mut ada,
+            json!({"type": "message", "text": format!("m{i}"), "room": "resume"}),
+        )
+        .await;
+        ids.push(event(&mut ada).await["id"].as_u64().expect("id"));
+    }
+    let mut bob = server.connect("/chat").await;
+    send(
+        &mut bob,
+        json!({"type": "join", "username": "Bob", "room": "resume", "since": ids[2]}),
+    )
+    .await;
+    assert_eq!(event(&mut bob).await["type"], "joined");
+    assert_eq!(event(&mut bob).await["text"], "m3");
+    assert_eq!(event(&mut bob).await["text"], "m4");
+    send_text(&mut bob, "ping").await;
+    assert_eq!(next(&mut bob).await, Message::text("pong"));
+    server.stop().await;
+}

@@ -53,6 +53,7 @@ impl ChatClient {
         self.request(&ChatRequest::Join {
             username: username.to_owned(),
             room: Some(room.to_owned()),
+            since: None,
         })
     }
 
