@@ -452,6 +452,11 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
         let mut strikes = 0;
         while let Some(Ok(message)) = stream.next().await {
             let text = match message {
+                // The heartbeat is not a chat frame: no rate limit, no JSON.
+                Message::Text(text) if text.as_str() == PING => {
+                    hub.reply(conn, PONG.into());
+                    continue;
+                }
                 Message::Text(text) => text,
                 Message::Binary(_) => {
                     hub.reply(
