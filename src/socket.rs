@@ -21,7 +21,7 @@ mod reliable_agent;
 pub mod types;
 
 pub use agent::{SocketAgent, supported};
-pub use hook::{UseSocketHandle, use_socket};
+pub use hook::{UseReliableHandle, UseSocketHandle, use_reliable, use_socket};
 pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot};
 pub use types::{
     CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,

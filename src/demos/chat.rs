@@ -1,5 +1,7 @@
 //! The chat room demo (seed 004's ChatApp, with rooms): connects when shown, joins under a
-//! chosen name, and shows every line the server broadcasts in a virtualized list.
+//! chosen name, and shows every line the server broadcasts in a virtualized list. The
+//! connection is the reliable one: after a drop it reconnects, rejoins its rooms and gets
+//! only the lines it missed.
 
 mod client;
 mod lines;
@@ -16,7 +18,7 @@ use yew::prelude::*;
 
 use crate::{
     demos::{use_prefilled, value_of},
-    socket::use_socket,
+    socket::{ReliableEvent, reliable::Status, use_reliable},
 };
 use state::{Action, ChatState};
 
@@ -31,7 +33,34 @@ pub struct ChatDemoProps {
 #[component]
 pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     let state = use_reducer(ChatState::default);
-    let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
+    let on_event = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |event: ReliableEvent| match event {
+            ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
+            ReliableEvent::Message(message) => {
+                dispatch.dispatch(Action::Socket(crate::socket::SocketEvent::Message(message)));
+            }
+            ReliableEvent::State(snapshot) => match snapshot.status {
+                Status::Waiting { attempt, .. } => {
+                    dispatch.dispatch(Action::Reconnecting(Some(attempt)))
+                }
+                Status::GaveUp => dispatch.dispatch(Action::Reconnecting(None)),
+                _ => {}
+            },
+            ReliableEvent::Abandoned(_) => {}
+        })
+    };
+    // After a reconnect: rejoin every room, asking only for the lines missed.
+    let resume = {
+        let requests = state.resume_requests();
+        Callback::from(move |()| {
+            requests
+                .iter()
+                .filter_map(|request| client::encode(request).ok())
+                .collect()
+        })
+    };
+    let socket = use_reliable(on_event, resume);
     let client = ChatClient::new(socket);
     let username = use_prefilled("User".into());
     let room = use_prefilled(DEFAULT_ROOM.into());
@@ -42,9 +71,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
         let (client, dispatch) = (client.clone(), state.dispatcher());
         use_effect_with(props.url.clone(), move |url| {
             dispatch.dispatch(Action::Connecting);
-            if let Err(error) = client.connect(url) {
-                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
-            }
+            client.connect(url);
         });
     }
 

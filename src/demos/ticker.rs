@@ -2,7 +2,9 @@
 //! seed's five symbols on open, and keeps a table of Symbol / Price / Change / Volume.
 //!
 //! Under load, quotes are buffered as they arrive and applied once per animation frame;
-//! rows are keyed components that re-render only when their own symbol changed.
+//! rows are keyed components that re-render only when their own symbol changed. The
+//! connection is the reliable one: after a drop it reconnects and resubscribes, and each
+//! symbol's snapshot brings its row up to date.
 
 mod client;
 pub mod state;
@@ -17,12 +19,12 @@ use std::{
 pub use client::LiveDataClient;
 use gloo_render::{AnimationFrame, request_animation_frame};
 use web_sys::HtmlInputElement;
-use wslab_protocol::stocks::{CATALOGUE, Quote};
+use wslab_protocol::stocks::{CATALOGUE, Quote, StockRequest};
 use yew::prelude::*;
 
 use crate::{
     demos::{use_prefilled, value_of},
-    socket::{Message, SocketEvent, use_socket},
+    socket::{Message, ReliableEvent, SocketEvent, use_reliable},
 };
 use state::{
     Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
@@ -73,20 +75,40 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
     };
     let on_event = {
         let (dispatch, slot) = (state.dispatcher(), client_slot.clone());
-        Callback::from(move |event: SocketEvent| {
-            if let SocketEvent::Message(Message::Text(raw)) = &event
-                && let state::Incoming::Quote(quote) = state::classify(raw)
-            {
-                if let Some(client) = slot.borrow().as_ref() {
-                    // A quote for a dropped channel has no callback: ignored.
-                    client.deliver(quote);
+        Callback::from(move |event: ReliableEvent| match event {
+            ReliableEvent::Message(Message::Text(raw)) => match state::classify(&raw) {
+                state::Incoming::Quote(quote) => {
+                    if let Some(client) = slot.borrow().as_ref() {
+                        // A quote for a dropped channel has no callback: ignored.
+                        client.deliver(quote);
+                    }
                 }
-                return;
+                _ => dispatch.dispatch(Action::Socket(SocketEvent::Message(Message::Text(raw)))),
+            },
+            ReliableEvent::Message(bytes) => {
+                dispatch.dispatch(Action::Socket(SocketEvent::Message(bytes)));
             }
-            dispatch.dispatch(Action::Socket(event));
+            ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
+            ReliableEvent::State(_) | ReliableEvent::Abandoned(_) => {}
         })
     };
-    let socket = use_socket(on_event);
+    // On every open (the first, as the seed does, and each reconnect): subscribe to what is
+    // wanted, which brings a fresh snapshot of each symbol.
+    let resume = {
+        let (callbacks, on_quote, wanted) =
+            (callbacks.clone(), on_quote.clone(), state.wanted.clone());
+        Callback::from(move |()| {
+            let mut registered = callbacks.borrow_mut();
+            for symbol in &wanted {
+                registered.insert(symbol.to_string(), on_quote.clone());
+            }
+            let request = StockRequest::Subscribe {
+                symbols: wanted.iter().map(AttrValue::to_string).collect(),
+            };
+            serde_json::to_string(&request).into_iter().collect()
+        })
+    };
+    let socket = use_reliable(on_event, resume);
     let client = LiveDataClient::new(socket, callbacks);
     *client_slot.borrow_mut() = Some(client.clone());
 
@@ -99,33 +121,13 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
         let (client, dispatch) = (client.clone(), state.dispatcher());
         use_effect_with((*stream_url).clone(), move |url| {
             dispatch.dispatch(Action::Connecting);
-            if let Err(error) = client.connect(url) {
-                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
-            }
+            client.connect(url);
         });
     }
     {
         let buffer = buffer.clone();
         use_effect_with((), move |()| move || drop(buffer.borrow_mut().frame.take()));
     }
-    // On open, subscribe to what is wanted (the seed's five at first), as the seed does.
-    {
-        let (client, on_quote, wanted, dispatch) = (
-            client.clone(),
-            on_quote.clone(),
-            state.wanted.clone(),
-            state.dispatcher(),
-        );
-        use_effect_with(state.is_open(), move |&open| {
-            if open {
-                let symbols: Vec<&str> = wanted.iter().map(AttrValue::as_str).collect();
-                if let Err(error) = client.subscribe_all(&symbols, on_quote) {
-                    dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
-                }
-            }
-        });
-    }
-
     let add = {
         let (client, on_quote, dispatch, field) = (
             client.clone(),

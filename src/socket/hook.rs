@@ -5,7 +5,9 @@ use std::{cell::RefCell, rc::Rc};
 use yew::prelude::*;
 
 use super::{
+    ReliableAgent, ReliableEvent,
     agent::SocketAgent,
+    reliable::Policy,
     types::{Message, OpenOptions, SocketError, SocketEvent, SocketInfo},
 };
 
@@ -99,5 +101,89 @@ pub fn use_socket(on_event: Callback<SocketEvent>) -> UseSocketHandle {
     UseSocketHandle {
         agent,
         on_event: newest,
+    }
+}
+
+/// The component's side of a reliable connection (see [`ReliableAgent`]).
+///
+/// Cheap to clone; every clone drives the same connection.
+#[derive(Clone)]
+pub struct UseReliableHandle {
+    agent: Rc<RefCell<Option<ReliableAgent>>>,
+    on_event: Rc<RefCell<Callback<ReliableEvent>>>,
+    resume: Rc<RefCell<Callback<(), Vec<String>>>>,
+}
+
+impl PartialEq for UseReliableHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.agent, &other.agent)
+    }
+}
+
+impl UseReliableHandle {
+    /// Starts a reliable connection to `url` and connects, replacing (and closing) any
+    /// previous one.
+    pub fn connect(&self, url: &str, policy: Policy) {
+        drop(self.agent.borrow_mut().take());
+        let newest = Rc::clone(&self.on_event);
+        let forward = Callback::from(move |event| newest.borrow().emit(event));
+        let resume_newest = Rc::clone(&self.resume);
+        let resume = Callback::from(move |()| resume_newest.borrow().emit(()));
+        let agent = ReliableAgent::start(url.to_owned(), policy, forward, Some(resume));
+        agent.connect();
+        *self.agent.borrow_mut() = Some(agent);
+    }
+
+    /// Sends `text`, or queues it while disconnected.
+    ///
+    /// # Errors
+    /// [`SocketError::Ended`] if there is no connection at all.
+    pub fn send(&self, text: String) -> Result<(), SocketError> {
+        match self.agent.borrow().as_ref() {
+            Some(agent) => {
+                agent.send(text);
+                Ok(())
+            }
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    /// Closes for good (no reconnect).
+    ///
+    /// # Errors
+    /// [`SocketError::Close`] for a code or reason the rules refuse; [`SocketError::Ended`]
+    /// if there is no connection.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
+        wslab_protocol::close::CloseRequest::new(code, reason)?;
+        match self.agent.borrow().as_ref() {
+            Some(agent) => {
+                agent.close(code, reason);
+                Ok(())
+            }
+            None => Err(SocketError::Ended),
+        }
+    }
+}
+
+/// Gives the component a reliable connection slot: events go to `on_event`, and `resume`
+/// is asked on every (re)open for the frames that restore the session.
+#[hook]
+pub fn use_reliable(
+    on_event: Callback<ReliableEvent>,
+    resume: Callback<(), Vec<String>>,
+) -> UseReliableHandle {
+    let agent = use_mut_ref(|| None::<ReliableAgent>);
+    let newest = use_mut_ref(Callback::noop);
+    *newest.borrow_mut() = on_event;
+    let newest_resume = use_mut_ref(|| Callback::from(|()| Vec::new()));
+    *newest_resume.borrow_mut() = resume;
+    {
+        let agent = Rc::clone(&agent);
+        use_effect_with((), move |()| move || drop(agent.borrow_mut().take()));
+    }
+    UseReliableHandle {
+        agent,
+        on_event: newest,
+        resume: newest_resume,
     }
 }

@@ -83,7 +83,15 @@ pub struct ReliableAgent {
 
 impl ReliableAgent {
     /// Starts the task for `url` with `policy`; nothing connects until [`Self::connect`].
-    pub fn start(url: String, policy: Policy, on_event: Callback<ReliableEvent>) -> Self {
+    ///
+    /// `resume`, if given, is asked on every open for frames to send first, before the
+    /// outbox: what re-establishes the session (rejoin rooms, resubscribe symbols).
+    pub fn start(
+        url: String,
+        policy: Policy,
+        on_event: Callback<ReliableEvent>,
+        resume: Option<Callback<(), Vec<String>>>,
+    ) -> Self {
         let (commands, wakes) = mpsc::unbounded();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
@@ -93,6 +101,7 @@ impl ReliableAgent {
             wakes,
             sender: commands.clone(),
             on_event,
+            resume,
             alive: Rc::clone(&alive),
             simulated_offline: false,
         };
@@ -143,6 +152,7 @@ struct Task {
     wakes: UnboundedReceiver<Wake>,
     sender: UnboundedSender<Wake>,
     on_event: Callback<ReliableEvent>,
+    resume: Option<Callback<(), Vec<String>>>,
     alive: Rc<Cell<bool>>,
     simulated_offline: bool,
 }
@@ -228,7 +238,15 @@ impl Task {
                     return None;
                 }
                 let input = match &event {
-                    SocketEvent::Open { .. } => Some(Input::Opened(id)),
+                    SocketEvent::Open { .. } => {
+                        // The session first, then (through the machine) the outbox.
+                        if let (Some(resume), Some((_, agent))) = (&self.resume, &self.socket) {
+                            for text in resume.emit(()) {
+                                let _ = agent.send(Message::Text(text));
+                            }
+                        }
+                        Some(Input::Opened(id))
+                    }
                     SocketEvent::Message(message) => {
                         let text = match message {
                             Message::Text(text) => Some(text.clone()),

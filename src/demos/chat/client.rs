@@ -1,34 +1,32 @@
 //! The ChatClient API of seed 004 (`connect`, `disconnect`, `send_message`, `join_room`,
-//! `leave_room`) as the command set of the component's socket.
+//! `leave_room`) as the command set of the component's reliable connection.
 
 use wslab_protocol::chat::ChatRequest;
 
-use crate::socket::{Message, OpenOptions, SocketError, UseSocketHandle};
+use crate::socket::{SocketError, UseReliableHandle, reliable::Policy};
 
-/// Chat commands over a component's socket. Cheap to clone.
+/// Chat commands over a component's reliable connection. Cheap to clone.
 #[derive(Clone, PartialEq)]
 pub struct ChatClient {
-    socket: UseSocketHandle,
+    socket: UseReliableHandle,
 }
 
 impl ChatClient {
-    /// Wraps the component's socket.
-    pub fn new(socket: UseSocketHandle) -> Self {
+    /// Wraps the component's connection.
+    pub fn new(socket: UseReliableHandle) -> Self {
         Self { socket }
     }
 
-    /// Opens the connection to `url` (closing any previous one).
-    ///
-    /// # Errors
-    /// As [`UseSocketHandle::open`].
-    pub fn connect(&self, url: &str) -> Result<(), SocketError> {
-        self.socket.open(&OpenOptions::new(url))
+    /// Connects to `url` (closing any previous connection); it reconnects by itself after
+    /// a drop, as the seed's default policy says.
+    pub fn connect(&self, url: &str) {
+        self.socket.connect(url, Policy::default());
     }
 
     /// Closes the connection normally.
     ///
     /// # Errors
-    /// [`SocketError::Ended`] if it is not open.
+    /// [`SocketError::Ended`] if there is no connection.
     pub fn disconnect(&self) -> Result<(), SocketError> {
         self.socket.close(wslab_protocol::close::NORMAL, "")
     }
@@ -68,7 +66,14 @@ impl ChatClient {
     }
 
     fn request(&self, request: &ChatRequest) -> Result<(), SocketError> {
-        let text = serde_json::to_string(request).map_err(|e| SocketError::Send(e.to_string()))?;
-        self.socket.send(Message::Text(text))
+        self.socket.send(encode(request)?)
     }
+}
+
+/// A request as the text frame that carries it.
+///
+/// # Errors
+/// [`SocketError::Send`] if it cannot be serialized (it always can).
+pub fn encode(request: &ChatRequest) -> Result<String, SocketError> {
+    serde_json::to_string(request).map_err(|e| SocketError::Send(e.to_string()))
 }

@@ -38,6 +38,11 @@ pub struct ChatState {
     pub rooms: BTreeMap<AttrValue, Membership>,
     /// Highest message id seen per room, so no line is shown twice.
     last_id: BTreeMap<AttrValue, u64>,
+    /// Rooms to rejoin after a reconnect, with the name we had there; kept across drops,
+    /// forgotten when we leave.
+    pub resume: BTreeMap<AttrValue, AttrValue>,
+    /// The reconnect attempt last announced, so each is announced once.
+    announced_attempt: Option<u32>,
 }
 
 /// This connection's place in one room.
@@ -54,6 +59,8 @@ pub struct Membership {
 pub enum Action {
     /// The component is opening its socket.
     Connecting,
+    /// The connection will retry (attempt `n`) or has given up (`None`).
+    Reconnecting(Option<u32>),
     /// An event from the socket.
     Socket(SocketEvent),
     /// Something the app itself wants to say (a refused request…).
@@ -61,6 +68,19 @@ pub enum Action {
 }
 
 impl ChatState {
+    /// The joins that restore this session after a reconnect: each room we were in, under
+    /// our name there, asking only for lines after the last one we saw.
+    pub fn resume_requests(&self) -> Vec<wslab_protocol::chat::ChatRequest> {
+        self.resume
+            .iter()
+            .map(|(room, username)| wslab_protocol::chat::ChatRequest::Join {
+                username: username.to_string(),
+                room: Some(room.to_string()),
+                since: self.last_id.get(room).copied(),
+            })
+            .collect()
+    }
+
     /// Whether Send (and Join / Leave) may be used.
     pub fn is_open(&self) -> bool {
         self.ready == ReadyState::Open
@@ -129,6 +149,7 @@ impl ChatState {
                     .is_some_and(|m| m.username == username.as_str());
                 if ours {
                     self.rooms.remove(room.as_str());
+                    self.resume.remove(room.as_str());
                 } else if let Some(membership) = self.rooms.get_mut(room.as_str()) {
                     membership.members.retain(|m| m != username.as_str());
                 }
@@ -140,6 +161,8 @@ impl ChatState {
                 members,
             } => {
                 self.system(format!("You joined {room} as {username}"));
+                self.resume
+                    .insert(room.clone().into(), username.clone().into());
                 self.rooms.insert(
                     room.into(),
                     Membership {
@@ -160,8 +183,19 @@ impl Reducible for ChatState {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
             Action::Connecting => next.ready = ReadyState::Connecting,
+            Action::Reconnecting(attempt) => {
+                if next.announced_attempt == attempt && attempt.is_some() {
+                    return Rc::new(next);
+                }
+                next.announced_attempt = attempt;
+                match attempt {
+                    Some(n) => next.system(format!("Reconnecting (attempt {n})…")),
+                    None => next.system("Could not reconnect; reload the page to try again"),
+                }
+            }
             Action::Socket(SocketEvent::Open { .. }) => {
                 next.ready = ReadyState::Open;
+                next.announced_attempt = None;
                 next.system("Connected to chat server");
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => next.on_frame(&raw),
@@ -291,6 +325,53 @@ mod tests {
             r#"{"type":"leave","username":"User (2)","room":"general"}"#,
         ));
         assert!(left.rooms.is_empty());
+    }
+
+    #[test]
+    fn a_reconnect_rejoins_every_room_from_the_last_line_seen() {
+        let state = run([
+            frame(r#"{"type":"joined","username":"Ada","room":"general","members":["Ada"]}"#),
+            frame(
+                r#"{"type":"joined","username":"Ada (2)","room":"rust","members":["Ada","Ada (2)"]}"#,
+            ),
+            frame(r#"{"type":"message","username":"Bob","text":"x","room":"rust","id":9,"ts":0}"#),
+            Action::Socket(SocketEvent::Close(CloseEvent {
+                code: 1012,
+                reason: String::new(),
+                was_clean: true,
+            })),
+        ]);
+        assert!(state.rooms.is_empty(), "not in any room while disconnected");
+        let requests: Vec<String> = state
+            .resume_requests()
+            .iter()
+            .filter_map(|r| serde_json::to_string(r).ok())
+            .collect();
+        assert_eq!(
+            requests,
+            [
+                r#"{"type":"join","username":"Ada","room":"general"}"#,
+                r#"{"type":"join","username":"Ada (2)","room":"rust","since":9}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn each_reconnect_attempt_is_announced_once() {
+        let state = run([
+            Action::Reconnecting(Some(1)),
+            Action::Reconnecting(Some(1)),
+            Action::Reconnecting(Some(2)),
+            Action::Reconnecting(None),
+        ]);
+        assert_eq!(
+            shown(&state),
+            [
+                "(Reconnecting (attempt 1)…)",
+                "(Reconnecting (attempt 2)…)",
+                "(Could not reconnect; reload the page to try again)"
+            ]
+        );
     }
 
     #[test]

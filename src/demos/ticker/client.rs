@@ -1,17 +1,17 @@
 //! The LiveDataClient API of seed 004 (`subscribe(channel, callback)`,
-//! `unsubscribe(channel)`) on a component's socket: a channel is a ticker symbol.
+//! `unsubscribe(channel)`) on a component's reliable connection: a channel is a symbol.
 
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use wslab_protocol::stocks::{Quote, StockRequest};
 use yew::Callback;
 
-use crate::socket::{Message, OpenOptions, SocketError, UseSocketHandle};
+use crate::socket::{SocketError, UseReliableHandle, reliable::Policy};
 
 /// Symbol subscriptions with a callback each. Cheap to clone; clones share the callbacks.
 #[derive(Clone)]
 pub struct LiveDataClient {
-    socket: UseSocketHandle,
+    socket: UseReliableHandle,
     callbacks: Rc<RefCell<HashMap<String, Callback<Quote>>>>,
 }
 
@@ -24,7 +24,7 @@ impl PartialEq for LiveDataClient {
 impl LiveDataClient {
     /// A client over `socket` using `callbacks` (kept by the component across renders).
     pub fn new(
-        socket: UseSocketHandle,
+        socket: UseReliableHandle,
         callbacks: Rc<RefCell<HashMap<String, Callback<Quote>>>>,
     ) -> Self {
         Self { socket, callbacks }
@@ -81,16 +81,14 @@ impl LiveDataClient {
         }
     }
 
-    /// Opens the feed at `url` (closing any previous connection).
-    ///
-    /// # Errors
-    /// As [`UseSocketHandle::open`].
-    pub fn connect(&self, url: &str) -> Result<(), SocketError> {
-        self.socket.open(&OpenOptions::new(url))
+    /// Connects to the feed at `url` (closing any previous connection); it reconnects by
+    /// itself after a drop.
+    pub fn connect(&self, url: &str) {
+        self.socket.connect(url, Policy::default());
     }
 
     fn request(&self, request: &StockRequest) -> Result<(), SocketError> {
         let text = serde_json::to_string(request).map_err(|e| SocketError::Send(e.to_string()))?;
-        self.socket.send(Message::Text(text))
+        self.socket.send(text)
     }
 }
