@@ -430,12 +430,27 @@ pub fn parse_request(text: &str) -> Result<ChatRequest, String> {
     serde_json::from_value(value).map_err(|e| format!("bad {kind} message: {e}"))
 }
 
+/// Takes a connection out of the hub when dropped.
+struct Leaving<'a> {
+    hub: &'a Hub,
+    conn: ConnId,
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.hub.disconnect(self.conn);
+    }
+}
+
 /// One connection: a reader and a writer running side by side in this task.
 async fn session(socket: &mut WebSocket, hub: &Hub) {
     let limits = hub.limits;
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
     let kick = CancellationToken::new();
     let conn = hub.connect(queue, kick.clone());
+    // However the session ends (its own return, or dropped by a shutdown or restart drill),
+    // the connection leaves its rooms and the others hear of it.
+    let _member = Leaving { hub, conn };
     let (mut sink, mut stream) = socket.split();
     let policy_close = CancellationToken::new();
 
@@ -494,6 +509,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
         () = reader => {}
         () = kick.cancelled() => {}
     }
+    // Announce the leave now, not after the policy close below (the guard's is a no-op then).
     hub.disconnect(conn);
     if policy_close.is_cancelled() {
         // What was already queued (the refusals among it) goes out before the close.

@@ -356,3 +356,31 @@ async fn a_rejoin_with_since_gets_only_the_missed_lines_and_ping_gets_pong() {
     assert_eq!(next(&mut bob).await, Message::text("pong"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_restart_drill_frees_names_so_a_rejoin_gets_the_same_one() {
+    let server = TestServer::start(Config::default()).await;
+    let (mut ada, _) = joined(&server, "Ada", Some("drill")).await;
+    let mut api = server.connect("/api").await;
+    send_text(&mut api, r#"{"fault":"restart","seconds":1}"#).await;
+    assert_eq!(common::close_of(&mut ada).await.0, 1012);
+    // Once the drill is over, the same name is free again.
+    let started = std::time::Instant::now();
+    let client = loop {
+        if let Ok((client, _)) = tokio_tungstenite::connect_async(server.ws("/chat")).await {
+            break client;
+        }
+        assert!(started.elapsed() < WAIT, "still refused");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mut ada = client;
+    send(
+        &mut ada,
+        json!({"type": "join", "username": "Ada", "room": "drill"}),
+    )
+    .await;
+    let welcome = event(&mut ada).await;
+    assert_eq!(welcome["username"], "Ada");
+    assert_eq!(welcome["members"], json!(["Ada"]));
+    server.stop().await;
+}
