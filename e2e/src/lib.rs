@@ -330,6 +330,16 @@ impl Session {
             .to_owned())
     }
 
+    /// The text of the element matching `css`.
+    pub fn text(&self, css: &str) -> Result<String> {
+        let id = self.element(css)?;
+        Ok(self
+            .cmd("GET", &format!("/element/{id}/text"), None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
     /// The texts of the children of the element matching `css`.
     pub fn lines(&self, css: &str) -> Result<Vec<String>> {
         let value = self.execute(

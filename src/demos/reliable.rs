@@ -99,7 +99,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         move |json: String| {
             let (send_text, dispatch) = (send_text.clone(), dispatch.clone());
             Callback::from(move |_: MouseEvent| {
-                dispatch.dispatch(Action::Note(format!("→ {json}").into()));
+                dispatch.dispatch(Action::Note(json.clone().into()));
                 send_text(json.clone());
             })
         }
@@ -111,7 +111,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             let code = value_of(&field).trim().parse::<u16>().unwrap_or(1011);
             let json =
                 format!(r#"{{"fault":"close","code":{code},"reason":"injected by the demo"}}"#);
-            dispatch.dispatch(Action::Note(format!("→ {json}").into()));
+            dispatch.dispatch(Action::Note(json.clone().into()));
             send_text(json);
         })
     };
@@ -125,7 +125,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             if text.is_empty() {
                 return;
             }
-            dispatch.dispatch(Action::Note(format!("→ {text}").into()));
+            dispatch.dispatch(Action::Note(text.clone().into()));
             send_text(text);
             field.set_value("");
         })

@@ -15,8 +15,8 @@ use crate::{process, tools};
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
     match name {
         Some("size") => size(root),
-        Some(browser @ ("chat" | "ticker")) => in_browser(root, browser),
-        other => bail!("unknown benchmark {other:?}; available: size, chat, ticker"),
+        Some(browser @ ("chat" | "ticker" | "recovery")) => in_browser(root, browser),
+        other => bail!("unknown benchmark {other:?}; available: size, chat, ticker, recovery"),
     }
 }
 

@@ -5,6 +5,10 @@
 //! 20 ms (a missed vsync), long tasks (over 50 ms), quotes applied per second, the JS heap
 //! before and after (after a GC), wasm memory, and where the main thread's time went.
 //!
+//! `wslab-bench recovery`: the reliable page's drop → open again, 10 times (the seed's
+//! policy: first retry within 1 s, full jitter); and a 3 s restart drill → chat rejoined and
+//! ticker updating again.
+//!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
 //! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
 //! in the DOM, the append latency (feeder send → row in the DOM, p50 / p95 over 100 probes),
@@ -28,8 +32,9 @@ fn main() -> ExitCode {
     let result = match which.as_deref() {
         Some("chat") => chat(),
         Some("ticker") => ticker(),
+        Some("recovery") => recovery(),
         other => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}; available: chat, ticker"
+            "unknown benchmark {other:?}; available: chat, ticker, recovery"
         )),
     };
     match result {
@@ -372,4 +377,96 @@ fn metrics(page: &Session) -> Result<std::collections::HashMap<String, f64>> {
                 .collect()
         })
         .unwrap_or_default())
+}
+
+fn recovery() -> Result<()> {
+    let server = AppServer::start()?;
+    let driver = ChromeDriver::start()?;
+    let reliable = open_app(&driver, &server.url("/#/reliable"))?;
+    let status = |p: &Session| p.text("#reliable-status");
+    reliable.wait_for("the connection", |p| Ok(status(p)? == "open"))?;
+
+    let mut drops = Vec::new();
+    for socket in 2..=11 {
+        let started = Instant::now();
+        reliable.click("#fault-drop")?;
+        let open_line = format!("socket #{socket} open");
+        reliable.wait_for("the reconnection", |p| {
+            Ok(p.lines("#reliable-log")?
+                .iter()
+                .any(|l| l.ends_with(&open_line)))
+        })?;
+        drops.push(started.elapsed().as_secs_f64() * 1000.0);
+        // Stay up past the minimum uptime so each drop starts from the first delay.
+        std::thread::sleep(Duration::from_millis(5_100));
+        reliable.wait_for("open", |p| Ok(status(p)? == "open"))?;
+    }
+    drops.sort_by(f64::total_cmp);
+    println!(
+        "drop → open again (10 drops, seed policy: first retry ≤ 1 s, full jitter): min {:.0} ms, p50 {:.0} ms, max {:.0} ms",
+        drops[0],
+        percentile(&drops, 50.0),
+        drops[drops.len() - 1]
+    );
+
+    let chat = open_app(&driver, &server.url("/#/chat"))?;
+    let ticker = open_app(&driver, &server.url("/#/ticker"))?;
+    chat.wait_for("the chat", |p| {
+        Ok(p.lines("#chat-messages")?
+            .iter()
+            .any(|l| l == "Connected to chat server"))
+    })?;
+    chat.type_into("#chat-username", "Bench")?;
+    chat.click("#chat-join")?;
+    let joined = "You joined general as Bench".to_owned();
+    chat.wait_for("the join", |p| {
+        Ok(p.lines("#chat-messages")?.contains(&joined))
+    })?;
+    ticker.wait_for("the ticker", |p| Ok(p.lines("#row_AAPL").is_ok()))?;
+
+    let started = Instant::now();
+    reliable.click("#fault-restart")?;
+    let mut chat_back = None;
+    let mut ticker_back = None;
+    let mut closed_seen = false;
+    let mut volume_at_reconnect: Option<String> = None;
+    while chat_back.is_none() || ticker_back.is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("not recovered after 60 s");
+        }
+        if chat_back.is_none()
+            && chat
+                .lines("#chat-messages")?
+                .iter()
+                .filter(|l| **l == joined)
+                .count()
+                == 2
+        {
+            chat_back = Some(started.elapsed());
+        }
+        if ticker_back.is_none() {
+            let notices = ticker.lines("#ticker-notices")?;
+            closed_seen |= notices.iter().any(|n| n.contains("1012"));
+            let reconnected = closed_seen
+                && notices
+                    .last()
+                    .is_some_and(|n| n == "Connected to stock data stream");
+            let volume = ticker.lines("#row_AAPL")?.get(3).cloned();
+            match (&volume_at_reconnect, reconnected) {
+                (None, true) => volume_at_reconnect = volume,
+                (Some(then), true) if volume.as_ref() != Some(then) => {
+                    ticker_back = Some(started.elapsed());
+                }
+                _ => {}
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seconds = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
+    println!(
+        "restart drill of 3 s → chat rejoined after {:.2} s, ticker updating again after {:.2} s",
+        seconds(chat_back),
+        seconds(ticker_back)
+    );
+    Ok(())
 }
