@@ -131,18 +131,26 @@ async fn messages_sent_while_away_are_queued_and_flushed_in_order() {
         .dyn_into::<web_sys::HtmlInputElement>()
         .expect("checkbox")
         .click();
+    // Each text shows twice on the timeline: as sent (queued), then as echoed after the
+    // reconnect, in the order sent.
     demo.wait_for("the echoes", |d| {
         let lines = d.lines("#reliable-log");
-        let first = lines
-            .iter()
-            .position(|l| l.ends_with("  first") && !l.contains('→'));
-        let second = lines
-            .iter()
-            .position(|l| l.ends_with("  second") && !l.contains('→'));
-        matches!((first, second), (Some(a), Some(b)) if a < b)
+        let at = |text: &str| -> Vec<usize> {
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.ends_with(&format!("  {text}")))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let (first, second) = (at("first"), at("second"));
+        first.len() == 2 && second.len() == 2 && first[1] < second[1]
     })
     .await;
-    assert_eq!(demo.text("#reliable-outbox"), "0 waiting, 0 dropped");
+    demo.wait_for("an empty outbox", |d| {
+        d.text("#reliable-outbox") == "0 waiting, 0 dropped"
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]

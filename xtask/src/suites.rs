@@ -196,6 +196,7 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
         process::cargo(env)
             .args([
                 "test",
+                "--no-fail-fast",
                 "-p",
                 "wslab",
                 "--target",
