@@ -33,3 +33,13 @@ pub fn value_of(node: &NodeRef) -> String {
         .map(|input| input.value())
         .unwrap_or_default()
 }
+
+/// A `keypress` handler that runs `action` on Enter (and keeps Enter from submitting).
+pub fn on_enter(action: Callback<()>) -> Callback<KeyboardEvent> {
+    Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Enter" {
+            event.prevent_default();
+            action.emit(());
+        }
+    })
+}

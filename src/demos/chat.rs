@@ -17,7 +17,7 @@ use wslab_protocol::chat::DEFAULT_ROOM;
 use yew::prelude::*;
 
 use crate::{
-    demos::{use_prefilled, value_of},
+    demos::{on_enter, use_prefilled, value_of},
     socket::{ReliableEvent, reliable::Status, use_reliable},
 };
 use state::{Action, ChatState};
@@ -133,14 +133,6 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
                 .unwrap_or_else(|| value_of(&username));
             notify(client.send_message(&room, &name, &text));
             field.set_value("");
-        })
-    };
-    let on_enter = |action: Callback<()>| {
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" {
-                event.prevent_default();
-                action.emit(());
-            }
         })
     };
 

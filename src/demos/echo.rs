@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::{
     demos::{
+        on_enter,
         socket_log::{Action, SocketLogState, view_log, view_status},
         use_prefilled, value_of,
     },
@@ -95,14 +96,12 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
         })
     };
 
-    let on_data_key = {
-        let (send, can_send) = (send.clone(), state.can_send());
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" && can_send {
-                send.emit(());
-            }
-        })
-    };
+    // Enter sends, as the Send button does, and only when it would be enabled.
+    let on_data_key = on_enter(if state.can_send() {
+        send.clone()
+    } else {
+        Callback::noop()
+    });
 
     html! {
         <section class="demo" aria-labelledby="echo-title">

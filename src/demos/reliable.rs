@@ -11,7 +11,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{socket_log::view_log, ticker::Sparkline, use_prefilled, value_of},
+    demos::{on_enter, socket_log::view_log, ticker::Sparkline, use_prefilled, value_of},
     socket::{
         ReliableAgent,
         reliable::{Heartbeat, Policy, Status},
@@ -214,7 +214,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             <div class="controls">
                 <label for="reliable-input" class="visually-hidden">{ "Message" }</label>
                 <input id="reliable-input" ref={input} placeholder="Message (queued while disconnected)"
-                    onkeypress={let send = send.clone(); Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" { send.emit(()) })} />
+                    onkeypress={on_enter(send.clone())} />
                 <button id="reliable-send" onclick={send.reform(|_: MouseEvent| ())}>{ "Send" }</button>
             </div>
             <fieldset class="faults">

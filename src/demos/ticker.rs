@@ -23,7 +23,7 @@ use wslab_protocol::stocks::{CATALOGUE, Quote, StockRequest};
 use yew::prelude::*;
 
 use crate::{
-    demos::{use_prefilled, value_of},
+    demos::{on_enter, use_prefilled, value_of},
     socket::{Message, ReliableEvent, SocketEvent, use_reliable},
 };
 use state::{
@@ -218,14 +218,6 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 },
             };
             stream_url.set(url);
-        })
-    };
-    let on_enter = |action: Callback<()>| {
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" {
-                event.prevent_default();
-                action.emit(());
-            }
         })
     };
 

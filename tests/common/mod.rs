@@ -106,7 +106,17 @@ impl<C: BaseComponent> Mounted<C> {
     /// Waits until `condition` holds, re-checking after each render; panics after [`WAIT`]
     /// saying what it waited for.
     pub async fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> bool) {
-        let deadline = js_sys::Date::now() + WAIT.as_millis() as f64;
+        self.wait_within(WAIT, what, condition).await;
+    }
+
+    /// [`Self::wait_for`] with its own limit (for waits that include reconnect backoff).
+    pub async fn wait_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        condition: impl Fn(&Self) -> bool,
+    ) {
+        let deadline = js_sys::Date::now() + limit.as_millis() as f64;
         loop {
             yew::scheduler::flush().await;
             if condition(self) {
@@ -114,7 +124,7 @@ impl<C: BaseComponent> Mounted<C> {
             }
             if js_sys::Date::now() > deadline {
                 panic!(
-                    "timed out after {WAIT:?} waiting for: {what}\ncomponent HTML: {}",
+                    "timed out after {limit:?} waiting for: {what}\ncomponent HTML: {}",
                     self.root.inner_html()
                 );
             }
