@@ -58,7 +58,7 @@ pub async fn upgrade(
         faults.delay = Duration::from_millis(ms.min(MAX_DELAY_MS));
     }
     let shutdown = state.shutdown.clone();
-    ws.on_upgrade(async move |socket| {
+    crate::limited(ws).on_upgrade(async move |socket| {
         state
             .shutdown
             .run(socket, async move |socket| {

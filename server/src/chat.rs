@@ -64,11 +64,13 @@ impl Default for ChatLimits {
 
 /// Rooms kept (with their history) at most; empty ones are forgotten first.
 pub const MAX_ROOMS: usize = 1000;
+/// Rooms one connection may be in at once.
+pub const MAX_ROOMS_PER_CONNECTION: usize = 20;
 
 /// Upgrades the request and runs one chat session.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     let hub = Arc::clone(&state.chat);
-    ws.on_upgrade(async move |socket| {
+    crate::limited(ws).on_upgrade(async move |socket| {
         state
             .shutdown
             .run(socket, async move |socket| session(socket, &hub).await)
@@ -142,9 +144,19 @@ fn now_ms() -> u64 {
 impl Hub {
     /// An empty hub with these limits.
     pub fn new(limits: ChatLimits) -> Self {
+        // Ids start from the boot time (seconds × 10⁶), so they keep increasing across
+        // restarts and a client resuming with `since` never skips a new server's lines;
+        // they stay below 2⁵³, exact in JavaScript too.
+        let boot = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .saturating_mul(1_000_000);
         Self {
             limits,
-            state: Mutex::default(),
+            state: Mutex::new(HubState {
+                next_id: boot,
+                ..HubState::default()
+            }),
         }
     }
 
@@ -259,6 +271,17 @@ impl HubState {
             && let Some(me) = room.members.iter().find(|m| m.conn == conn)
         {
             let message = format!("you are already in room {room_name} as {}", me.name);
+            return self.deliver(&[conn], &error(message));
+        }
+        let joined = self
+            .rooms
+            .values()
+            .filter(|room| room.members.iter().any(|m| m.conn == conn))
+            .count();
+        if joined >= MAX_ROOMS_PER_CONNECTION {
+            let message = format!(
+                "you are in {joined} rooms already (the limit); leave one before joining {room_name}"
+            );
             return self.deliver(&[conn], &error(message));
         }
         if !self.rooms.contains_key(&room_name) && !self.make_room_for_one_more() {
@@ -472,17 +495,12 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
                     hub.reply(conn, PONG.into());
                     continue;
                 }
-                Message::Text(text) => text,
-                Message::Binary(_) => {
-                    hub.reply(
-                        conn,
-                        error("binary frames are not supported; send JSON text"),
-                    );
-                    continue;
-                }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 Message::Close(_) => return,
+                Message::Text(text) => Some(text),
+                Message::Binary(_) => None,
             };
+            // Every other frame counts against the rate, binary ones included.
             if !bucket.take(Instant::now()) {
                 strikes += 1;
                 if strikes >= limits.rate_strikes {
@@ -498,6 +516,15 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
                 );
                 continue;
             }
+            // Flooding is refusals close together; an accepted frame starts the count again.
+            strikes = 0;
+            let Some(text) = text else {
+                hub.reply(
+                    conn,
+                    error("binary frames are not supported; send JSON text"),
+                );
+                continue;
+            };
             match parse_request(text.as_str()) {
                 Ok(request) => hub.handle(conn, request),
                 Err(problem) => hub.reply(conn, error(problem)),

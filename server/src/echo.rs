@@ -16,7 +16,8 @@ pub const SUBPROTOCOLS: [&str; 3] = ["echo", "chat", "superchat"];
 
 /// Upgrades the request and echoes until the client leaves or the server shuts down.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.protocols(SUBPROTOCOLS)
+    crate::limited(ws)
+        .protocols(SUBPROTOCOLS)
         .on_upgrade(async move |socket| state.shutdown.run(socket, echo).await)
 }
 

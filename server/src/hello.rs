@@ -16,7 +16,7 @@ use crate::AppState;
 
 /// Upgrades the request and runs the one-shot exchange.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.on_upgrade(async move |socket| state.shutdown.run(socket, hello).await)
+    crate::limited(ws).on_upgrade(async move |socket| state.shutdown.run(socket, hello).await)
 }
 
 async fn hello(socket: &mut WebSocket) {
@@ -24,7 +24,8 @@ async fn hello(socket: &mut WebSocket) {
     loop {
         match socket.recv().await {
             Some(Ok(Message::Text(text))) => {
-                tracing::info!(received = %text.as_str(), "hello: message from client");
+                let shown: String = text.as_str().chars().take(80).collect();
+                tracing::info!(received = %shown, bytes = text.len(), "hello: message from client");
                 break;
             }
             Some(Ok(Message::Binary(bytes))) => {

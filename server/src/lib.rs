@@ -53,6 +53,19 @@ impl Default for Config {
     }
 }
 
+/// Largest message (and frame) any endpoint reads, in bytes. Bigger ones end the
+/// connection before they are buffered, so one client cannot make the server allocate
+/// megabytes (the JSON endpoints parse what they read).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Applies the server's per-message limits to an upgrade.
+pub(crate) fn limited(
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> axum::extract::ws::WebSocketUpgrade {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+}
+
 /// Default per-connection send buffer: enough for bursts, small enough that a client that
 /// stops reading is noticed (chat drops it, stocks conflates) instead of buffered.
 pub const DEFAULT_SEND_BUFFER: usize = 128 * 1024;

@@ -26,16 +26,17 @@ struct Args {
     #[arg(long)]
     dist: Option<PathBuf>,
     /// /chat: frames queued per client before it counts as not reading and is dropped.
-    #[arg(long, default_value_t = ChatLimits::default().queue_len)]
+    #[arg(long, default_value_t = ChatLimits::default().queue_len, value_parser = at_least_one)]
     chat_queue: usize,
     /// /chat: frames per second a client may send over time.
-    #[arg(long, default_value_t = ChatLimits::default().rate_per_second)]
+    #[arg(long, default_value_t = ChatLimits::default().rate_per_second, value_parser = positive)]
     chat_rate: f64,
-    /// /chat: frames a client may send in one burst.
-    #[arg(long, default_value_t = ChatLimits::default().rate_burst)]
+    /// /chat: frames a client may send in one burst (at least 1).
+    #[arg(long, default_value_t = ChatLimits::default().rate_burst, value_parser = positive)]
     chat_burst: f64,
-    /// /chat: refused frames (over the rate) before the connection is closed with 1008.
-    #[arg(long, default_value_t = ChatLimits::default().rate_strikes)]
+    /// /chat: refused frames in a row (over the rate) before the connection is closed with 1008.
+    #[arg(long, default_value_t = ChatLimits::default().rate_strikes,
+          value_parser = clap::value_parser!(u32).range(1..))]
     chat_strikes: u32,
     /// Kernel send buffer per connection, in bytes (0: the OS default).
     #[arg(long, default_value_t = wslab_server::DEFAULT_SEND_BUFFER)]
@@ -44,7 +45,7 @@ struct Args {
     #[arg(long, default_value_t = StocksConfig::default().seed)]
     stocks_seed: u64,
     /// /stocks: quotes per second per connection unless the URL has `?rate=N` (max 10000).
-    #[arg(long, default_value_t = StocksConfig::default().rate)]
+    #[arg(long, default_value_t = StocksConfig::default().rate, value_parser = stock_rate)]
     stocks_rate: f64,
 }
 
@@ -74,9 +75,9 @@ async fn main() -> anyhow::Result<()> {
     let config = wslab_server::Config {
         dist: args.dist,
         chat: ChatLimits {
-            queue_len: args.chat_queue.max(1),
+            queue_len: args.chat_queue,
             rate_per_second: args.chat_rate,
-            rate_burst: args.chat_burst,
+            rate_burst: args.chat_burst.max(1.0),
             rate_strikes: args.chat_strikes,
         },
         send_buffer: (args.send_buffer > 0).then_some(args.send_buffer),
@@ -90,6 +91,33 @@ async fn main() -> anyhow::Result<()> {
     wslab_server::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A finite number above zero.
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("{text:?} is not a number above 0")),
+    }
+}
+
+/// A quote rate: above 0 and at most 10,000 per second.
+fn stock_rate(text: &str) -> Result<f64, String> {
+    let rate = positive(text)?;
+    if rate > wslab_protocol::stocks::MAX_RATE {
+        return Err(format!(
+            "{rate} is above the maximum of 10000 quotes per second"
+        ));
+    }
+    Ok(rate)
+}
+
+/// A count of at least one.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(value) if value >= 1 => Ok(value),
+        _ => Err(format!("{text:?} is not a whole number of at least 1")),
+    }
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -78,7 +78,7 @@ pub async fn upgrade(
             }
         }
     }
-    ws.on_upgrade(async move |socket| {
+    crate::limited(ws).on_upgrade(async move |socket| {
         state
             .shutdown
             .run(socket, async move |socket| session(socket, config).await)
@@ -94,6 +94,8 @@ const BACKLOG: usize = 256;
 /// gets every quote; one that falls behind gets each symbol's newest.
 #[derive(Default)]
 struct Outbox {
+    /// A `ping` waits for its `pong` (one at most, however many pings came).
+    pong: bool,
     errors: VecDeque<Utf8Bytes>,
     quotes: VecDeque<Quote>,
     /// Sequence number of `quotes[0]`.
@@ -147,7 +149,11 @@ impl Outbox {
     }
 
     fn take(&mut self) -> Vec<Utf8Bytes> {
-        let mut frames: Vec<Utf8Bytes> = self.errors.drain(..).collect();
+        let mut frames: Vec<Utf8Bytes> = Vec::new();
+        if std::mem::take(&mut self.pong) {
+            frames.push("pong".into());
+        }
+        frames.extend(self.errors.drain(..));
         self.head += self.quotes.len() as u64;
         self.newest.clear();
         frames.extend(
@@ -232,8 +238,8 @@ async fn session(socket: &mut WebSocket, config: StocksConfig) {
         while let Some(Ok(message)) = stream.next().await {
             let text = match message {
                 Message::Text(text) if text.as_str() == "ping" => {
-                    // The reliable layer's heartbeat: answered like an error reply, in order.
-                    lock(&outbox).errors.push_back("pong".into());
+                    // The reliable layer's heartbeat: one pending pong at most.
+                    lock(&outbox).pong = true;
                     ready.notify_one();
                     continue;
                 }

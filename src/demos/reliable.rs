@@ -108,7 +108,13 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         let (send_text, dispatch, field) =
             (send_text.clone(), view.dispatcher(), fault_code.clone());
         Callback::from(move |_: MouseEvent| {
-            let code = value_of(&field).trim().parse::<u16>().unwrap_or(1011);
+            let typed = value_of(&field);
+            let Ok(code) = typed.trim().parse::<u16>() else {
+                dispatch.dispatch(Action::Note(
+                    format!("close code \"{typed}\" is not a number: nothing sent").into(),
+                ));
+                return;
+            };
             let json =
                 format!(r#"{{"fault":"close","code":{code},"reason":"injected by the demo"}}"#);
             dispatch.dispatch(Action::Note(json.clone().into()));

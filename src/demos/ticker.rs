@@ -37,6 +37,9 @@ pub struct TickerDemoProps {
     pub url: AttrValue,
 }
 
+/// Quotes held for one frame before they are conflated to one per symbol.
+const MAX_BUFFERED: usize = 20_000;
+
 /// Quotes waiting for the next animation frame, and the frame request if one is pending.
 #[derive(Default)]
 struct FrameBuffer {
@@ -60,6 +63,18 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
         Callback::from(move |quote: Quote| {
             let mut pending = buffer.borrow_mut();
             pending.quotes.push(quote);
+            // Animation frames stop in a hidden tab while quotes keep coming: past a bound,
+            // keep only each symbol's newest (they are applied as one batch anyway).
+            if pending.quotes.len() > MAX_BUFFERED {
+                let mut seen = std::collections::HashSet::new();
+                let mut newest: Vec<Quote> = std::mem::take(&mut pending.quotes)
+                    .into_iter()
+                    .rev()
+                    .filter(|q| seen.insert(q.symbol.clone()))
+                    .collect();
+                newest.reverse();
+                pending.quotes = newest;
+            }
             if pending.frame.is_none() {
                 let (buffer, dispatch) = (buffer.clone(), dispatch.clone());
                 pending.frame = Some(request_animation_frame(move |now| {

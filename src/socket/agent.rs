@@ -96,10 +96,17 @@ impl SocketAgent {
         let open_listener = EventListener::once(&raw, "open", move |_| {
             let _ = opened_tx.unbounded_send(());
         });
-        let socket = WebSocket::try_from(raw.clone()).map_err(|error| SocketError::InvalidUrl {
-            url: options.url.clone(),
-            problem: error.to_string(),
-        })?;
+        let socket = match WebSocket::try_from(raw.clone()) {
+            Ok(socket) => socket,
+            Err(error) => {
+                // Do not leave the half-set-up socket connecting with nobody listening.
+                let _ = raw.close();
+                return Err(SocketError::InvalidUrl {
+                    url: options.url.clone(),
+                    problem: error.to_string(),
+                });
+            }
+        };
         let (commands, command_rx) = mpsc::unbounded();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
@@ -229,7 +236,7 @@ impl Task {
                     .raw
                     .close_with_code_and_reason(request.code(), request.reason())
                     .err()
-                    .map(|error| SocketEvent::Failed(SocketError::Send(js_message(&error)))),
+                    .map(|error| SocketEvent::Failed(SocketError::CloseFailed(js_message(&error)))),
                 Wake::BufferTick => {
                     let buffered = self.raw.buffered_amount();
                     if buffered > 0 {

@@ -301,9 +301,9 @@ impl Machine {
         }
         let slot = self.socket.as_ref()?;
         match (slot.opened, &self.policy.heartbeat) {
-            (None, _) => Some(slot.started + self.policy.connect_timeout),
+            (None, _) => Some(slot.started.saturating_add(self.policy.connect_timeout)),
             (Some(_), Some(heartbeat)) => Some(match slot.silent_since {
-                Some(since) => (since + heartbeat.timeout).min(slot.next_ping),
+                Some(since) => since.saturating_add(heartbeat.timeout).min(slot.next_ping),
                 None => slot.next_ping,
             }),
             (Some(_), None) => None,
@@ -344,7 +344,7 @@ impl Machine {
                 let interval = self.policy.heartbeat.as_ref().map(|h| h.interval);
                 if let Some(slot) = self.current(id) {
                     slot.opened = Some(now);
-                    slot.next_ping = interval.map_or(Millis::MAX, |i| now + i);
+                    slot.next_ping = interval.map_or(Millis::MAX, |i| now.saturating_add(i));
                     if self.status != Status::Closing {
                         self.status = Status::Open;
                     }
@@ -388,16 +388,13 @@ impl Machine {
             }
             Input::Send(text) => match (&self.socket, self.status) {
                 (Some(slot), Status::Open) => effects.push(Effect::Send { id: slot.id, text }),
+                _ if self.policy.outbox_capacity == 0 => self.dropped += 1,
                 _ => {
-                    if self.outbox.len() == self.policy.outbox_capacity {
+                    if self.outbox.len() >= self.policy.outbox_capacity {
                         self.outbox.pop_front();
                         self.dropped += 1;
                     }
-                    if self.policy.outbox_capacity > 0 {
-                        self.outbox.push_back(text);
-                    } else {
-                        self.dropped += 1;
-                    }
+                    self.outbox.push_back(text);
                 }
             },
             Input::Tick => self.tick(now, &mut effects),
@@ -455,10 +452,10 @@ impl Machine {
             return;
         };
         let dead = match (slot.opened, &self.policy.heartbeat) {
-            (None, _) => now >= slot.started + self.policy.connect_timeout,
+            (None, _) => now >= slot.started.saturating_add(self.policy.connect_timeout),
             (Some(_), Some(heartbeat)) => slot
                 .silent_since
-                .is_some_and(|since| now >= since + heartbeat.timeout),
+                .is_some_and(|since| now >= since.saturating_add(heartbeat.timeout)),
             (Some(_), None) => false,
         };
         if dead {
@@ -478,7 +475,7 @@ impl Machine {
             && now >= slot.next_ping
             && let Some(live) = self.socket.as_mut()
         {
-            live.next_ping = now + heartbeat.interval;
+            live.next_ping = now.saturating_add(heartbeat.interval);
             live.ping_at = Some(now);
             live.silent_since.get_or_insert(now);
             effects.push(Effect::Send {
@@ -515,7 +512,7 @@ impl Machine {
         } else {
             Status::Waiting {
                 attempt: self.attempts,
-                at: now + delay,
+                at: now.saturating_add(delay),
             }
         };
     }
@@ -526,7 +523,7 @@ impl Machine {
         self.rng ^= self.rng << 25;
         self.rng ^= self.rng >> 27;
         let value = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        value % (max + 1)
+        value % max.saturating_add(1).max(1)
     }
 }
 

@@ -169,17 +169,22 @@ impl Task {
                 }
                 None => Fuse::terminated(),
             };
-            let input = select_biased! {
+            let wake = select_biased! {
                 wake = self.wakes.next() => match wake {
-                    Some(wake) => self.input_for(wake),
+                    Some(wake) => Some(wake),
                     // The handle was dropped: the socket agent's drop closes with 1000.
                     None => return,
                 },
-                () = timer => Some(Input::Tick),
+                () = timer => None,
             };
+            // A replaced connection says nothing more, not even what was already queued.
             if !self.alive.get() {
                 return;
             }
+            let input = match wake {
+                Some(wake) => self.input_for(wake),
+                None => Some(Input::Tick),
+            };
             if let Some(input) = input {
                 let effects = self.machine.handle(now(), input);
                 self.carry_out(effects);

@@ -191,6 +191,9 @@ pub enum SocketError {
     /// The browser threw while sending.
     #[error("send failed: {0}")]
     Send(String),
+    /// The browser threw while closing.
+    #[error("close failed: {0}")]
+    CloseFailed(String),
 }
 
 /// Where to connect and which subprotocols to offer.
