@@ -32,6 +32,20 @@ pub fn demo_policy() -> Policy {
     }
 }
 
+/// The status for screen readers: the phase only, so it is announced once per change.
+fn phase(status: Status) -> &'static str {
+    match status {
+        Status::Idle => "idle",
+        Status::Connecting { .. } => "connecting",
+        Status::Open => "open",
+        Status::Closing => "closing",
+        Status::Waiting { .. } => "reconnecting",
+        Status::Offline => "offline",
+        Status::GaveUp => "gave up",
+        Status::Closed { .. } => "closed",
+    }
+}
+
 /// Props of [`ReliableDemo`].
 #[derive(Properties, PartialEq)]
 pub struct ReliableDemoProps {
@@ -199,7 +213,9 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             <h2 id="reliable-title">{ "Reliable connection" }</h2>
             <dl class="status">
                 <dt>{ "Status" }</dt>
-                <dd id="reliable-status" role="status">{ describe(status, now) }</dd>
+                // The countdown re-renders ten times a second: not a live region. The phase
+                // (without the countdown) is announced once, below.
+                <dd id="reliable-status">{ describe(status, now) }</dd>
                 <dt>{ "Attempt" }</dt>
                 <dd id="reliable-attempt">{ attempt.unwrap_or_else(|| "–".into()) }</dd>
                 <dt>{ "Plan" }</dt>
@@ -235,6 +251,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 </span>
                 <button id="fault-restart" disabled={!open} onclick={fault(r#"{"fault":"restart","seconds":3}"#.into())}>{ "Restart drill 3 s" }</button>
             </fieldset>
+            <span class="visually-hidden" aria-live="polite">{ phase(status) }</span>
             { view_log(&view.timeline, "reliable-log") }
         </section>
     }

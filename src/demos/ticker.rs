@@ -257,7 +257,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 <span id="ticker-applied">{ state.applied }</span>{ " quotes in all" }
             </p>
             <ul id="ticker-notices" class="notices" aria-live="polite">
-                { for state.notices.iter().enumerate().map(|(i, n)| html! { <li key={i}>{ n.clone() }</li> }) }
+                { for state.notices.iter().map(|(id, n)| html! { <li key={*id}>{ n.clone() }</li> }) }
             </ul>
             <table id="ticker-table" role="table" aria-label="Live Stock Prices">
                 <thead role="rowgroup">

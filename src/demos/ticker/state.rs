@@ -124,8 +124,9 @@ pub struct TickerState {
     pub wanted: Vec<AttrValue>,
     /// Rows that have had a quote, in `wanted` order; shared until they change.
     pub rows: Vec<Rc<Row>>,
-    /// Latest notices (errors, connection changes), newest last.
-    pub notices: VecDeque<AttrValue>,
+    /// Latest notices (errors, connection changes), newest last, each with a stable id.
+    pub notices: VecDeque<(u64, AttrValue)>,
+    notices_seen: u64,
     /// Quotes applied since the page opened.
     pub applied: u64,
     /// Quotes applied per second, over the last full second.
@@ -141,6 +142,7 @@ impl Default for TickerState {
             wanted: SEED_SYMBOLS.iter().map(|s| AttrValue::from(*s)).collect(),
             rows: Vec::new(),
             notices: VecDeque::new(),
+            notices_seen: 0,
             applied: 0,
             rate: 0.0,
             window_start: f64::NAN,
@@ -201,7 +203,8 @@ impl TickerState {
         if self.notices.len() == NOTICES {
             self.notices.pop_front();
         }
-        self.notices.push_back(text.into());
+        self.notices.push_back((self.notices_seen, text.into()));
+        self.notices_seen += 1;
     }
 
     fn apply_quotes(&mut self, quotes: &[Quote], now: f64) {
