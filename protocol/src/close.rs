@@ -14,8 +14,12 @@ pub const MAX_REASON_BYTES: usize = 123;
 pub const NORMAL: u16 = 1000;
 /// The endpoint is going away (server shutdown, page navigation).
 pub const GOING_AWAY: u16 = 1001;
+/// The endpoint saw a protocol error.
+pub const PROTOCOL_ERROR: u16 = 1002;
 /// The connection was closed without a close frame (reported locally, never sent).
 pub const ABNORMAL: u16 = 1006;
+/// A text message was not valid UTF-8 (or data did not match its type).
+pub const INVALID_PAYLOAD: u16 = 1007;
 /// A message broke the endpoint's policy (for example flooding).
 pub const POLICY_VIOLATION: u16 = 1008;
 /// A message was larger than the endpoint accepts.

@@ -117,7 +117,11 @@ fn control(text: &str) -> Option<Result<Control, String>> {
 }
 
 async fn session(socket: &mut WebSocket, mut faults: Faults, shutdown: &Shutdown) -> Ending {
-    while let Some(Ok(message)) = socket.recv().await {
+    while let Some(read) = socket.recv().await {
+        let message = match read {
+            Ok(message) => message,
+            Err(error) => return Ending::after_read_error(error),
+        };
         let reply = match message {
             Message::Text(text) => match control(text.as_str()) {
                 None if text.as_str() == "ping" => {

@@ -36,7 +36,7 @@ use wslab_protocol::{
     close,
 };
 
-use crate::{AppState, rate::TokenBucket};
+use crate::{AppState, Ending, rate::TokenBucket};
 
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -466,7 +466,7 @@ impl Drop for Leaving<'_> {
 }
 
 /// One connection: a reader and a writer running side by side in this task.
-async fn session(socket: &mut WebSocket, hub: &Hub) {
+async fn session(socket: &mut WebSocket, hub: &Hub) -> Ending {
     let limits = hub.limits;
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
     let kick = CancellationToken::new();
@@ -476,6 +476,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
     let _member = Leaving { hub, conn };
     let (mut sink, mut stream) = socket.split();
     let policy_close = CancellationToken::new();
+    let read_failure = Mutex::new(None::<Ending>);
 
     let writer = async {
         while let Some(frame) = outbox.recv().await {
@@ -488,7 +489,14 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
         let mut bucket =
             TokenBucket::new(limits.rate_burst, limits.rate_per_second, Instant::now());
         let mut strikes = 0;
-        while let Some(Ok(message)) = stream.next().await {
+        while let Some(read) = stream.next().await {
+            let message = match read {
+                Ok(message) => message,
+                Err(error) => {
+                    *lock_failure(&read_failure) = Some(Ending::after_read_error(error));
+                    return;
+                }
+            };
             let text = match message {
                 // The heartbeat is not a chat frame: no rate limit, no JSON.
                 Message::Text(text) if text.as_str() == PING => {
@@ -552,4 +560,10 @@ async fn session(socket: &mut WebSocket, hub: &Hub) {
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
     }
+    let failure = lock_failure(&read_failure).take();
+    failure.unwrap_or_default()
+}
+
+fn lock_failure(slot: &Mutex<Option<Ending>>) -> MutexGuard<'_, Option<Ending>> {
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

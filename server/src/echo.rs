@@ -8,7 +8,7 @@ use axum::{
     response::Response,
 };
 
-use crate::AppState;
+use crate::{AppState, Ending};
 
 /// Subprotocols `/echo` agrees to (echoing is the same under each), so the demo's
 /// protocol field and the socket's `protocol` property have something to show.
@@ -22,9 +22,14 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
 }
 
 /// The echo loop. Pings are answered by the WebSocket layer itself; a close ends the loop
-/// (the layer replies to it), and so does a failed send: the peer is gone.
-async fn echo(socket: &mut WebSocket) {
-    while let Some(Ok(message)) = socket.recv().await {
+/// (the layer replies to it), and so does a failed send: the peer is gone. A read error
+/// (too big, bad UTF-8, protocol) ends it with the matching close code.
+async fn echo(socket: &mut WebSocket) -> Ending {
+    while let Some(read) = socket.recv().await {
+        let message = match read {
+            Ok(message) => message,
+            Err(error) => return Ending::after_read_error(error),
+        };
         let reply = match message {
             Message::Text(_) | Message::Binary(_) => message,
             Message::Ping(_) | Message::Pong(_) => continue,
@@ -34,4 +39,5 @@ async fn echo(socket: &mut WebSocket) {
             break;
         }
     }
+    Ending::Graceful
 }

@@ -12,14 +12,14 @@ use axum::{
 };
 use wslab_protocol::{close, hello::REPLY};
 
-use crate::AppState;
+use crate::{AppState, Ending};
 
 /// Upgrades the request and runs the one-shot exchange.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     crate::limited(ws).on_upgrade(async move |socket| state.shutdown.run(socket, hello).await)
 }
 
-async fn hello(socket: &mut WebSocket) {
+async fn hello(socket: &mut WebSocket) -> Ending {
     // Wait for the first data message; a close or a vanished peer ends the exchange.
     loop {
         match socket.recv().await {
@@ -33,11 +33,12 @@ async fn hello(socket: &mut WebSocket) {
                 break;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+            Some(Err(error)) => return Ending::after_read_error(error),
+            Some(Ok(Message::Close(_))) | None => return Ending::Graceful,
         }
     }
     if socket.send(Message::text(REPLY)).await.is_err() {
-        return;
+        return Ending::Graceful;
     }
     let frame = CloseFrame {
         code: close::NORMAL,
@@ -45,4 +46,5 @@ async fn hello(socket: &mut WebSocket) {
     };
     // The close handshake is completed by `Shutdown::run`.
     let _ = socket.send(Message::Close(Some(frame))).await;
+    Ending::Graceful
 }

@@ -28,6 +28,24 @@ pub enum Ending {
     Graceful,
     /// Drop the TCP connection at once, without a close frame (fault injection).
     Drop,
+    /// Reading failed: close with this code and reason (see [`Ending::after_read_error`]).
+    Refuse(u16, &'static str),
+}
+
+impl Ending {
+    /// The close a read error calls for: 1009 for a message or frame over the limit, 1007
+    /// for text that is not UTF-8, 1002 for a protocol violation. Anything else (the peer
+    /// vanished) just ends.
+    pub fn after_read_error(error: axum::Error) -> Self {
+        use tungstenite::Error;
+        let inner = error.into_inner();
+        match inner.downcast_ref::<Error>() {
+            Some(Error::Capacity(_)) => Self::Refuse(close::MESSAGE_TOO_BIG, "message too big"),
+            Some(Error::Utf8(_)) => Self::Refuse(close::INVALID_PAYLOAD, "text is not valid UTF-8"),
+            Some(Error::Protocol(_)) => Self::Refuse(close::PROTOCOL_ERROR, "protocol error"),
+            _ => Self::Graceful,
+        }
+    }
 }
 
 impl From<()> for Ending {
@@ -115,6 +133,7 @@ impl Shutdown {
                 ending = handler(&mut socket) => match ending.into() {
                     Ending::Graceful => None,
                     Ending::Drop => return,
+                    Ending::Refuse(code, reason) => Some((code, reason)),
                 },
                 () = token.cancelled() => Some((close::GOING_AWAY, "server shutting down")),
                 () = restart.notified() => Some((close::SERVICE_RESTART, "service restart")),

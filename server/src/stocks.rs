@@ -26,7 +26,7 @@ use tokio::{sync::Notify, time::Instant};
 use wslab_protocol::stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockRequest};
 
 use crate::{
-    AppState,
+    AppState, Ending,
     market::{Feed, symbol_index},
 };
 
@@ -228,14 +228,22 @@ fn apply(feed: &mut Feed, outbox: &mut Outbox, request: StockRequest) {
 }
 
 /// One connection: reader, generator and writer side by side in this task.
-async fn session(socket: &mut WebSocket, config: StocksConfig) {
+async fn session(socket: &mut WebSocket, config: StocksConfig) -> Ending {
     let feed = Mutex::new(Feed::new(config.seed));
     let outbox = Mutex::new(Outbox::default());
     let ready = Notify::new();
     let (mut sink, mut stream) = socket.split();
 
+    let read_failure = Mutex::new(None::<Ending>);
     let reader = async {
-        while let Some(Ok(message)) = stream.next().await {
+        while let Some(read) = stream.next().await {
+            let message = match read {
+                Ok(message) => message,
+                Err(error) => {
+                    *lock(&read_failure) = Some(Ending::after_read_error(error));
+                    return;
+                }
+            };
             let text = match message {
                 Message::Text(text) if text.as_str() == "ping" => {
                     // The reliable layer's heartbeat: one pending pong at most.
@@ -303,6 +311,8 @@ async fn session(socket: &mut WebSocket, config: StocksConfig) {
     }
     let conflated = lock(&outbox).conflated;
     tracing::debug!(conflated, "stocks: session ended");
+    let failure = lock(&read_failure).take();
+    failure.unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -155,22 +155,21 @@ async fn echo_negotiates_a_known_subprotocol_and_ignores_unknown_ones() {
 }
 
 #[tokio::test]
-async fn an_oversize_message_ends_that_connection_only() {
+async fn an_oversize_message_is_refused_with_1009_on_every_endpoint() {
     let server = TestServer::start(Config::default()).await;
     let mut healthy = server.connect("/echo").await;
-    let mut greedy = server.connect("/echo").await;
     let too_big = "x".repeat(wslab_server::MAX_MESSAGE_BYTES + 1);
-    // The server may stop reading before the whole frame is written: ignore send errors.
-    let _ = greedy.send(Message::text(too_big)).await;
-    let ended = loop {
-        match tokio::time::timeout(common::WAIT, futures::StreamExt::next(&mut greedy)).await {
-            Ok(Some(Ok(Message::Text(_)))) => break false,
-            Ok(Some(Ok(_))) => {}
-            Ok(None | Some(Err(_))) => break true,
-            Err(_) => panic!("neither an echo nor an end in time"),
-        }
-    };
-    assert!(ended, "the oversize message was echoed");
+    for path in ["/echo", "/hello", "/chat", "/stocks", "/api"] {
+        let mut greedy = server.connect(path).await;
+        // The server may stop reading before the whole frame is written: ignore send errors.
+        let _ = greedy.send(Message::text(too_big.clone())).await;
+        assert_eq!(
+            close_of(&mut greedy).await,
+            (1009, "message too big".into()),
+            "{path}"
+        );
+    }
+    // The others are not affected.
     send_text(&mut healthy, "still fine").await;
     assert_eq!(next(&mut healthy).await, Message::text("still fine"));
     server.stop().await;
