@@ -36,7 +36,7 @@ use wslab_protocol::{
     close,
 };
 
-use crate::{AppState, Ending, rate::TokenBucket};
+use crate::{AppState, Ending, rate::TokenBucket, shutdown::ReadFailure};
 
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -476,7 +476,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub) -> Ending {
     let _member = Leaving { hub, conn };
     let (mut sink, mut stream) = socket.split();
     let policy_close = CancellationToken::new();
-    let read_failure = Mutex::new(None::<Ending>);
+    let read_failure = ReadFailure::default();
 
     let writer = async {
         while let Some(frame) = outbox.recv().await {
@@ -490,12 +490,8 @@ async fn session(socket: &mut WebSocket, hub: &Hub) -> Ending {
             TokenBucket::new(limits.rate_burst, limits.rate_per_second, Instant::now());
         let mut strikes = 0;
         while let Some(read) = stream.next().await {
-            let message = match read {
-                Ok(message) => message,
-                Err(error) => {
-                    *lock_failure(&read_failure) = Some(Ending::after_read_error(error));
-                    return;
-                }
+            let Some(message) = read_failure.check(read) else {
+                return;
             };
             let text = match message {
                 // The heartbeat is not a chat frame: no rate limit, no JSON.
@@ -560,10 +556,5 @@ async fn session(socket: &mut WebSocket, hub: &Hub) -> Ending {
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
     }
-    let failure = lock_failure(&read_failure).take();
-    failure.unwrap_or_default()
-}
-
-fn lock_failure(slot: &Mutex<Option<Ending>>) -> MutexGuard<'_, Option<Ending>> {
-    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    read_failure.ending()
 }

@@ -54,6 +54,34 @@ impl From<()> for Ending {
     }
 }
 
+/// Where the reader half of a split socket leaves its read error, so the session can end
+/// with the close code it calls for once the halves are joined again.
+#[derive(Debug, Default)]
+pub(crate) struct ReadFailure(Mutex<Option<Ending>>);
+
+impl ReadFailure {
+    /// The message; or, for an error, `None` after noting the close it calls for.
+    pub(crate) fn check(&self, read: Result<Message, axum::Error>) -> Option<Message> {
+        match read {
+            Ok(message) => Some(message),
+            Err(error) => {
+                *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Ending::after_read_error(error));
+                None
+            }
+        }
+    }
+
+    /// How the session ends: the noted close, or gracefully.
+    pub(crate) fn ending(&self) -> Ending {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_default()
+    }
+}
+
 /// Shared shutdown switch, restart drill, and the set of live connection tasks.
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {

@@ -28,6 +28,7 @@ use wslab_protocol::stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockReques
 use crate::{
     AppState, Ending,
     market::{Feed, symbol_index},
+    shutdown::ReadFailure,
 };
 
 /// How often the generator wakes up; each wake makes `rate × elapsed` quotes.
@@ -234,15 +235,11 @@ async fn session(socket: &mut WebSocket, config: StocksConfig) -> Ending {
     let ready = Notify::new();
     let (mut sink, mut stream) = socket.split();
 
-    let read_failure = Mutex::new(None::<Ending>);
+    let read_failure = ReadFailure::default();
     let reader = async {
         while let Some(read) = stream.next().await {
-            let message = match read {
-                Ok(message) => message,
-                Err(error) => {
-                    *lock(&read_failure) = Some(Ending::after_read_error(error));
-                    return;
-                }
+            let Some(message) = read_failure.check(read) else {
+                return;
             };
             let text = match message {
                 Message::Text(text) if text.as_str() == "ping" => {
@@ -311,8 +308,7 @@ async fn session(socket: &mut WebSocket, config: StocksConfig) -> Ending {
     }
     let conflated = lock(&outbox).conflated;
     tracing::debug!(conflated, "stocks: session ended");
-    let failure = lock(&read_failure).take();
-    failure.unwrap_or_default()
+    read_failure.ending()
 }
 
 #[cfg(test)]
