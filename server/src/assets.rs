@@ -14,7 +14,7 @@ use tower_http::{compression::CompressionLayer, services::ServeDir};
 
 /// Page shown at `/` when there is no built app to serve.
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>wslab</title>\
-<h1>wslab server</h1><p>The WebSocket endpoints are up (<code>/echo</code>, <code>/hello</code>), \
+<h1>wslab server</h1><p>The WebSocket endpoints are up (<code>/echo</code>, <code>/hello</code>, <code>/chat</code>, <code>/stocks</code>, <code>/api</code>), \
 but no built app was given. Run <code>cargo xtask serve</code>, or start the server with \
 <code>--dist dist</code> after <code>trunk build --release</code>.</p>";
 

@@ -85,7 +85,7 @@ fn serve(root: &std::path::Path, addr: &str) -> Result<ExitCode> {
     let server = process::Server::start(&binary, addr, Some(&root.join("dist")), &env)?;
     println!();
     println!("  wslab is running: {}/", server.http_url());
-    println!("  WebSocket endpoints: /echo /hello   (Ctrl-C stops it)");
+    println!("  WebSocket endpoints: /echo /hello /chat /stocks /api   (Ctrl-C stops it)");
     println!();
     let status = server.wait_until_interrupted()?;
     if !status.success() && !process::interrupted() {
