@@ -116,8 +116,16 @@ fn the_server_setting_comes_from_the_query_and_is_remembered() -> Result<()> {
 
 #[test]
 fn static_hosting_from_a_sub_path_talks_to_the_server_named_in_the_query() -> Result<()> {
-    let server = AppServer::start()?;
     let pages = wslab_e2e::StaticHost::start()?;
+    // The server admits the static host's origin, as `--allow-origin` would.
+    let server = AppServer::start_with(wslab_server::Config {
+        origins: wslab_server::Origins::new(vec![
+            format!("http://{}", pages.addr)
+                .parse()
+                .map_err(anyhow::Error::msg)?,
+        ]),
+        ..wslab_server::Config::default()
+    })?;
     let driver = ChromeDriver::start()?;
     let page = Session::start(&driver, 1280, 900)?;
     page.goto(&format!(
@@ -137,5 +145,30 @@ fn static_hosting_from_a_sub_path_talks_to_the_server_named_in_the_query() -> Re
         Ok(count(&p.lines("#echo-log")?, "from a static host") == 2)
     })?;
     assert_eq!(page.console_errors()?, Vec::<String>::new());
+    Ok(())
+}
+
+#[test]
+fn a_page_from_an_origin_the_server_does_not_allow_cannot_connect() -> Result<()> {
+    let pages = wslab_e2e::StaticHost::start()?;
+    let server = AppServer::start()?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1280, 900)?;
+    let url = format!("ws://{}/echo", server.addr);
+    page.goto(&format!(
+        "http://{}/wslab/?server=ws://{}#/echo",
+        pages.addr, server.addr
+    ))?;
+    page.wait_for("the app to render", |p| Ok(!p.disabled("#openbtn")?))?;
+    page.click("#openbtn")?;
+    page.wait_for("the failure message", |p| {
+        Ok(p.lines("#echo-log")?
+            .iter()
+            .any(|l| l.starts_with(&format!("Could not connect to {url}"))))
+    })?;
+    assert!(page.disabled("#sendbtn")?);
+    // The browser saw the server's 403 before any upgrade.
+    let errors = page.console_errors()?;
+    assert!(errors.iter().any(|e| e.contains("403")), "{errors:?}");
     Ok(())
 }

@@ -20,14 +20,14 @@ use std::{collections::HashMap, time::Duration};
 use axum::{
     extract::{
         Query, State,
-        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+        ws::{CloseFrame, Message, WebSocketUpgrade},
     },
     response::Response,
 };
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::{AppState, Shutdown, shutdown::Ending};
+use crate::{AppState, Conn, Shutdown, shutdown::Ending};
 
 /// Longest mute, in seconds.
 const MAX_MUTE_SECONDS: u64 = 300;
@@ -58,9 +58,8 @@ pub async fn upgrade(
         faults.delay = Duration::from_millis(ms.min(MAX_DELAY_MS));
     }
     let shutdown = state.shutdown.clone();
-    crate::limited(ws).on_upgrade(async move |socket| {
+    state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .shutdown
             .run(socket, async move |socket| {
                 session(socket, faults, &shutdown).await
             })
@@ -116,7 +115,7 @@ fn control(text: &str) -> Option<Result<Control, String>> {
     })
 }
 
-async fn session(socket: &mut WebSocket, mut faults: Faults, shutdown: &Shutdown) -> Ending {
+async fn session(socket: &mut Conn, mut faults: Faults, shutdown: &Shutdown) -> Ending {
     while let Some(read) = socket.recv().await {
         let message = match read {
             Ok(message) => message,

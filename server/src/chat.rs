@@ -21,7 +21,7 @@ use std::{
 use axum::{
     extract::{
         State,
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade},
     },
     response::Response,
 };
@@ -36,7 +36,7 @@ use wslab_protocol::{
     close,
 };
 
-use crate::{AppState, Ending, rate::TokenBucket, shutdown::ReadFailure};
+use crate::{AppState, Conn, Ending, rate::TokenBucket, shutdown::ReadFailure};
 
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,9 +70,8 @@ pub const MAX_ROOMS_PER_CONNECTION: usize = 20;
 /// Upgrades the request and runs one chat session.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     let hub = Arc::clone(&state.chat);
-    crate::limited(ws).on_upgrade(async move |socket| {
+    state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .shutdown
             .run(socket, async move |socket| session(socket, &hub).await)
             .await;
     })
@@ -466,7 +465,7 @@ impl Drop for Leaving<'_> {
 }
 
 /// One connection: a reader and a writer running side by side in this task.
-async fn session(socket: &mut WebSocket, hub: &Hub) -> Ending {
+async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
     let limits = hub.limits;
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
     let kick = CancellationToken::new();

@@ -3,12 +3,12 @@
 use axum::{
     extract::{
         State,
-        ws::{Message, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocketUpgrade},
     },
     response::Response,
 };
 
-use crate::{AppState, Ending};
+use crate::{AppState, Conn, Ending};
 
 /// Subprotocols `/echo` agrees to (echoing is the same under each), so the demo's
 /// protocol field and the socket's `protocol` property have something to show.
@@ -16,15 +16,16 @@ pub const SUBPROTOCOLS: [&str; 3] = ["echo", "chat", "superchat"];
 
 /// Upgrades the request and echoes until the client leaves or the server shuts down.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    crate::limited(ws)
+    state
+        .upgrade(ws)
         .protocols(SUBPROTOCOLS)
-        .on_upgrade(async move |socket| state.shutdown.run(socket, echo).await)
+        .on_upgrade(async move |socket| state.run(socket, echo).await)
 }
 
 /// The echo loop. Pings are answered by the WebSocket layer itself; a close ends the loop
 /// (the layer replies to it), and so does a failed send: the peer is gone. A read error
 /// (too big, bad UTF-8, protocol) ends it with the matching close code.
-async fn echo(socket: &mut WebSocket) -> Ending {
+async fn echo(socket: &mut Conn) -> Ending {
     while let Some(read) = socket.recv().await {
         let message = match read {
             Ok(message) => message,

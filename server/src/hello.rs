@@ -6,20 +6,22 @@
 use axum::{
     extract::{
         State,
-        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+        ws::{CloseFrame, Message, WebSocketUpgrade},
     },
     response::Response,
 };
 use wslab_protocol::{close, hello::REPLY};
 
-use crate::{AppState, Ending};
+use crate::{AppState, Conn, Ending};
 
 /// Upgrades the request and runs the one-shot exchange.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    crate::limited(ws).on_upgrade(async move |socket| state.shutdown.run(socket, hello).await)
+    state
+        .upgrade(ws)
+        .on_upgrade(async move |socket| state.run(socket, hello).await)
 }
 
-async fn hello(socket: &mut WebSocket) -> Ending {
+async fn hello(socket: &mut Conn) -> Ending {
     // Wait for the first data message; a close or a vanished peer ends the exchange.
     loop {
         match socket.recv().await {

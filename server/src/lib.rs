@@ -10,23 +10,43 @@
 
 use std::{future::Future, io, path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{Router, routing::get, serve::ListenerExt};
-use tokio::net::TcpListener;
+use axum::{Router, extract::ws::WebSocket, routing::get};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto,
+    service::TowerToHyperService,
+};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::{either::Either, sync::CancellationToken, task::TaskTracker};
 
 pub mod api;
 mod assets;
 pub mod chat;
+pub mod conn;
 pub mod echo;
+pub mod gate;
 pub mod hello;
+pub mod limits;
 pub mod market;
 mod rate;
 mod shutdown;
 pub mod stocks;
+pub mod tls;
 
+pub use conn::Conn;
+pub use gate::{AllowedOrigin, Origins};
+pub use limits::Limits;
 pub use shutdown::{Ending, Shutdown};
+pub use tls::Tls;
 
 /// How long shutdown waits for WebSocket clients to answer the 1001 close before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Largest HTTP request head (request line and headers), in bytes; a bigger one gets 431.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Most header lines in one request; more get 431.
+pub const MAX_HEADERS: usize = 64;
 
 /// What the server serves and how strict it is.
 #[derive(Debug, Clone)]
@@ -40,6 +60,12 @@ pub struct Config {
     /// Kernel send buffer of each connection, in bytes (`None`: the OS default, which
     /// can grow to megabytes and hide a slow client from the endpoints' own backpressure).
     pub send_buffer: Option<usize>,
+    /// Limits every connection obeys.
+    pub limits: Limits,
+    /// Origins (besides the server's own) whose pages may open WebSockets.
+    pub origins: Origins,
+    /// Serve `https` and `wss` with this certificate instead of `http` and `ws`.
+    pub tls: Option<Tls>,
 }
 
 impl Default for Config {
@@ -49,21 +75,11 @@ impl Default for Config {
             chat: chat::ChatLimits::default(),
             stocks: stocks::StocksConfig::default(),
             send_buffer: Some(DEFAULT_SEND_BUFFER),
+            limits: Limits::default(),
+            origins: Origins::default(),
+            tls: None,
         }
     }
-}
-
-/// Largest message (and frame) any endpoint reads, in bytes. Bigger ones end the
-/// connection before they are buffered, so one client cannot make the server allocate
-/// megabytes (the JSON endpoints parse what they read).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-
-/// Applies the server's per-message limits to an upgrade.
-pub(crate) fn limited(
-    ws: axum::extract::ws::WebSocketUpgrade,
-) -> axum::extract::ws::WebSocketUpgrade {
-    ws.max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
 }
 
 /// Default per-connection send buffer: enough for bursts, small enough that a client that
@@ -79,6 +95,42 @@ pub struct AppState {
     pub chat: Arc<chat::Hub>,
     /// Seed and default rate of `/stocks`.
     pub stocks: stocks::StocksConfig,
+    /// Limits every connection obeys.
+    pub limits: Limits,
+    /// Origins allowed to open WebSockets.
+    pub origins: Arc<Origins>,
+}
+
+impl AppState {
+    /// The state for a server with this configuration.
+    pub fn new(config: &Config) -> Self {
+        Self {
+            shutdown: Shutdown::new(),
+            chat: Arc::new(chat::Hub::new(config.chat)),
+            stocks: config.stocks,
+            limits: config.limits,
+            origins: Arc::new(config.origins.clone()),
+        }
+    }
+
+    /// Applies the message, frame and buffer limits to an upgrade.
+    pub(crate) fn upgrade(
+        &self,
+        ws: axum::extract::ws::WebSocketUpgrade,
+    ) -> axum::extract::ws::WebSocketUpgrade {
+        self.limits.upgrade(ws)
+    }
+
+    /// Runs an endpoint's `handler` on an upgraded socket, under the connection limits and
+    /// the shutdown and restart-drill closes (see [`Shutdown::run`]).
+    pub(crate) async fn run<F, E>(&self, socket: WebSocket, handler: F)
+    where
+        F: AsyncFnOnce(&mut Conn) -> E,
+        E: Into<Ending>,
+    {
+        let conn = Conn::new(socket, &self.limits);
+        self.shutdown.run(conn, handler).await;
+    }
 }
 
 /// The whole HTTP + WebSocket router.
@@ -91,69 +143,128 @@ pub fn app(config: &Config, state: AppState) -> Router {
         .route("/api", get(api::upgrade))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            refuse_during_restart,
+            gate::gate,
         ))
         .with_state(state)
         .fallback_service(assets::service(config.dist.as_deref()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-/// During a restart drill, WebSocket endpoints answer 503 with `Retry-After`.
-async fn refuse_during_restart(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match state.shutdown.unavailable() {
-        Some(left) => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            [(
-                axum::http::header::RETRY_AFTER,
-                left.as_secs().max(1).to_string(),
-            )],
-            "restarting: try again shortly",
-        )
-            .into_response(),
-        None => next.run(request).await,
-    }
-}
-
 /// Serves [`app`] on `listener` until `signal` completes, then shuts down gracefully:
 /// stops accepting, closes every WebSocket with 1001, and waits (bounded) for them to end.
 ///
+/// Each connection gets [`Limits::handshake_timeout`] to finish TLS (with [`Config::tls`])
+/// and send its request head, which may be at most [`MAX_HEAD_BYTES`] in
+/// [`MAX_HEADERS`] lines (else 431).
+///
 /// # Errors
-/// Whatever accepting connections on the listener fails with.
+/// Whatever accepting connections on the listener fails with, except the transient
+/// errors of a busy server (out of file descriptors, a connection reset while queued),
+/// which are logged and waited out.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let shutdown = Shutdown::new();
-    let router = app(
-        &config,
-        AppState {
-            shutdown: shutdown.clone(),
-            chat: Arc::new(chat::Hub::new(config.chat)),
-            stocks: config.stocks,
-        },
-    );
-    let trigger = shutdown.clone();
-    let send_buffer = config.send_buffer;
-    let listener = listener.tap_io(move |tcp| {
-        // Small frames should leave at once, not wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-        if let Some(bytes) = send_buffer {
-            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes);
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            signal.await;
-            tracing::info!("shutting down: closing WebSockets with 1001");
-            trigger.begin();
-        })
-        .await?;
+    let state = AppState::new(&config);
+    let shutdown = state.shutdown.clone();
+    let router = app(&config, state);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.limits.handshake_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS);
+    let builder = Arc::new(builder);
+    let stop = CancellationToken::new();
+    let connections = TaskTracker::new();
+    let mut signal = std::pin::pin!(signal);
+    loop {
+        let (tcp, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if transient(&error) => {
+                    tracing::warn!(%error, "cannot accept a connection; retrying shortly");
+                    // Out of descriptors: give the connections that are ending a moment.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            },
+            () = &mut signal => break,
+        };
+        connections.spawn(connection(
+            tcp,
+            router.clone(),
+            Arc::clone(&builder),
+            config.clone(),
+            stop.clone(),
+        ));
+    }
+    tracing::info!("shutting down: closing WebSockets with 1001");
+    drop(listener);
+    shutdown.begin();
+    stop.cancel();
+    connections.close();
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connections.wait()).await;
     shutdown.wait(SHUTDOWN_GRACE).await;
     Ok(())
+}
+
+/// Accept errors that a busy server recovers from.
+fn transient(error: &io::Error) -> bool {
+    use io::ErrorKind::{ConnectionAborted, ConnectionReset, Interrupted};
+    matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionReset | Interrupted
+    ) || error.raw_os_error().is_some_and(|code| {
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources for now.
+        [24, 23, 105, 12].contains(&code)
+    })
+}
+
+/// Serves one TCP connection: socket options, TLS, then HTTP/1.1 with upgrades.
+async fn connection(
+    tcp: TcpStream,
+    router: Router,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    config: Config,
+    stop: CancellationToken,
+) {
+    // Small frames should leave at once, not wait for Nagle.
+    let _ = tcp.set_nodelay(true);
+    if let Some(bytes) = config.send_buffer {
+        let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(bytes);
+    }
+    let io = match &config.tls {
+        None => Either::Left(tcp),
+        Some(tls) => {
+            let accept = tls.acceptor().accept(tcp);
+            match tokio::time::timeout(config.limits.handshake_timeout, accept).await {
+                Ok(Ok(stream)) => Either::Right(stream),
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!("TLS handshake timed out");
+                    return;
+                }
+            }
+        }
+    };
+    let service = TowerToHyperService::new(router);
+    let serving = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    let mut serving = std::pin::pin!(serving);
+    tokio::select! {
+        result = serving.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            return;
+        }
+        () = stop.cancelled() => serving.as_mut().graceful_shutdown(),
+    }
+    let _ = serving.await;
 }

@@ -8,12 +8,13 @@ use std::{
     io::{IsTerminal, Write},
     net::SocketAddr,
     path::PathBuf,
+    time::Duration,
 };
 
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wslab_server::{chat::ChatLimits, stocks::StocksConfig};
+use wslab_server::{AllowedOrigin, Limits, Origins, Tls, chat::ChatLimits, stocks::StocksConfig};
 
 /// Companion WebSocket server for the wslab demos.
 #[derive(Debug, Parser)]
@@ -47,6 +48,58 @@ struct Args {
     /// /stocks: quotes per second per connection unless the URL has `?rate=N` (max 10000).
     #[arg(long, default_value_t = StocksConfig::default().rate, value_parser = stock_rate)]
     stocks_rate: f64,
+
+    /// Largest message a client may send (bytes; K/KiB and M/MiB suffixes work); over it,
+    /// close 1009.
+    #[arg(long, default_value = "64KiB", value_parser = bytes, help_heading = "Limits")]
+    max_message: usize,
+    /// Largest single frame (at most the max message); over it, close 1009.
+    #[arg(long, default_value = "64KiB", value_parser = bytes, help_heading = "Limits")]
+    max_frame: usize,
+    /// Initial read buffer per connection; it grows for a big message only, so idle
+    /// connections stay cheap.
+    #[arg(long, default_value = "4KiB", value_parser = bytes, help_heading = "Limits")]
+    read_buffer: usize,
+    /// Bytes batched before a write (0: write every frame at once).
+    #[arg(long, default_value = "8KiB", value_parser = bytes, help_heading = "Limits")]
+    write_buffer: usize,
+    /// Most bytes waiting to be written to one connection (at least the write buffer plus
+    /// one message); past it the connection ends.
+    #[arg(long, default_value = "1MiB", value_parser = bytes, help_heading = "Limits")]
+    max_write_buffer: usize,
+    /// Seconds of silence before the server pings a client (0: never).
+    #[arg(long, default_value_t = 20.0, value_parser = seconds, help_heading = "Limits")]
+    ping_interval: f64,
+    /// Seconds a pinged client has to show life; then close 1011.
+    #[arg(long, default_value_t = 20.0, value_parser = seconds, help_heading = "Limits")]
+    ping_timeout: f64,
+    /// Seconds a client has to finish TLS and send its HTTP request head.
+    #[arg(long, default_value_t = 10.0, value_parser = seconds, help_heading = "Limits")]
+    handshake_timeout: f64,
+    /// WebSocket connections at once, all endpoints together; more get HTTP 503.
+    #[arg(long, default_value_t = Limits::default().max_connections,
+          value_parser = at_least_one, help_heading = "Limits")]
+    max_connections: usize,
+    /// Messages per second one connection may send over time (0: no limit); faster, close 1008.
+    #[arg(long, default_value_t = 1000.0, value_parser = non_negative, help_heading = "Limits")]
+    max_message_rate: f64,
+    /// Messages one connection may send in one burst before the rate applies.
+    #[arg(long, default_value_t = Limits::default().message_burst, value_parser = positive,
+          help_heading = "Limits")]
+    message_burst: f64,
+
+    /// Also allow pages from this origin to open WebSockets (repeatable), e.g.
+    /// https://USER.github.io; `http://127.0.0.1:*` for any port, `*` for any origin. The
+    /// server's own origin is always allowed; the default is the `trunk serve` origin.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", help_heading = "Security",
+          default_values_t = Origins::default().allowed().to_vec())]
+    allow_origin: Vec<AllowedOrigin>,
+    /// PEM certificate chain: serve https and wss (needs --tls-key).
+    #[arg(long, requires = "tls_key", help_heading = "Security")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (needs --tls-cert).
+    #[arg(long, requires = "tls_cert", help_heading = "Security")]
+    tls_key: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -61,16 +114,39 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
+    let limits = Limits {
+        max_message: args.max_message,
+        max_frame: args.max_frame,
+        read_buffer: args.read_buffer,
+        write_buffer: args.write_buffer,
+        max_write_buffer: args.max_write_buffer,
+        ping_interval: (args.ping_interval > 0.0)
+            .then(|| Duration::from_secs_f64(args.ping_interval)),
+        ping_timeout: Duration::from_secs_f64(args.ping_timeout),
+        handshake_timeout: Duration::from_secs_f64(args.handshake_timeout),
+        max_connections: args.max_connections,
+        message_rate: (args.max_message_rate > 0.0).then_some(args.max_message_rate),
+        message_burst: args.message_burst.max(1.0),
+    };
+    limits.check().context("inconsistent limits")?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::from_pem_files(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{addr}")?;
+        writeln!(out, "listening on {scheme}://{addr}")?;
         out.flush()?;
     }
     tracing::info!(%addr, dist = ?args.dist, "wslab-server started");
+    let allowed: Vec<String> = args.allow_origin.iter().map(ToString::to_string).collect();
+    tracing::info!(?limits, ?allowed, "limits and allowed origins");
 
     let config = wslab_server::Config {
         dist: args.dist,
@@ -87,6 +163,9 @@ async fn main() -> anyhow::Result<()> {
                 .stocks_rate
                 .clamp(0.001, wslab_protocol::stocks::MAX_RATE),
         },
+        limits,
+        origins: Origins::new(args.allow_origin),
+        tls,
     };
     wslab_server::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("stopped");
@@ -99,6 +178,42 @@ fn positive(text: &str) -> Result<f64, String> {
         Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
         _ => Err(format!("{text:?} is not a number above 0")),
     }
+}
+
+/// A finite number, 0 or more.
+fn non_negative(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(format!("{text:?} is not a number of 0 or more")),
+    }
+}
+
+/// A duration in seconds: finite and not negative.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..1e9).contains(&value) => Ok(value),
+        _ => Err(format!("{text:?} is not a number of seconds (0 or more)")),
+    }
+}
+
+/// A size in bytes: `65536`, `64K`, `64KiB`, `1M`, `1MiB` (K and M are 1024-based).
+fn bytes(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("{text:?}: the unit must be B, K(iB) or M(iB)")),
+    };
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?} is not a size in bytes, like 65536 or 64KiB"))
 }
 
 /// A quote rate: above 0 and at most 10,000 per second.

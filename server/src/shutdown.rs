@@ -12,10 +12,12 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message};
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use wslab_protocol::close;
+
+use crate::conn::{Conn, Violation};
 
 /// How long a closing connection waits for the peer's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
@@ -34,11 +36,21 @@ pub enum Ending {
 
 impl Ending {
     /// The close a read error calls for: 1009 for a message or frame over the limit, 1007
-    /// for text that is not UTF-8, 1002 for a protocol violation. Anything else (the peer
-    /// vanished) just ends.
+    /// for text that is not UTF-8, 1002 for a protocol violation, 1011 for a peer that did
+    /// not answer the keepalive ping, 1008 for one that sent too fast. Anything else (the
+    /// peer vanished) just ends.
     pub fn after_read_error(error: axum::Error) -> Self {
         use tungstenite::Error;
         let inner = error.into_inner();
+        match inner.downcast_ref::<Violation>() {
+            Some(Violation::PingTimeout) => {
+                return Self::Refuse(close::INTERNAL_ERROR, "keepalive ping timeout");
+            }
+            Some(Violation::TooManyMessages) => {
+                return Self::Refuse(close::POLICY_VIOLATION, "too many messages");
+            }
+            None => {}
+        }
         match inner.downcast_ref::<Error>() {
             Some(Error::Capacity(_)) => Self::Refuse(close::MESSAGE_TOO_BIG, "message too big"),
             Some(Error::Utf8(_)) => Self::Refuse(close::INVALID_PAYLOAD, "text is not valid UTF-8"),
@@ -131,6 +143,11 @@ impl Shutdown {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// How many WebSocket connections are open.
+    pub fn live(&self) -> usize {
+        self.tracker.len()
+    }
+
     /// Waits until every tracked connection has ended, or `grace` has passed.
     pub async fn wait(&self, grace: Duration) {
         self.tracker.close();
@@ -149,9 +166,9 @@ impl Shutdown {
     /// restart drill starts (close 1012). Unless the handler asked to [`Ending::Drop`],
     /// the close handshake is then completed, bounded in time, so a handler can simply
     /// return when it sees the peer's close.
-    pub async fn run<F, E>(&self, mut socket: WebSocket, handler: F)
+    pub async fn run<F, E>(&self, mut socket: Conn, handler: F)
     where
-        F: AsyncFnOnce(&mut WebSocket) -> E,
+        F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
     {
         let token = self.token.clone();
@@ -183,7 +200,7 @@ impl Shutdown {
 
 /// Reads until the connection ends, so a pending close reply is flushed and the peer's
 /// close is awaited; gives up after [`CLOSE_HANDSHAKE`].
-async fn finish_close(socket: &mut WebSocket) {
+async fn finish_close(socket: &mut Conn) {
     let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
         while let Some(Ok(_)) = socket.recv().await {}
     })

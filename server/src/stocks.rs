@@ -16,7 +16,7 @@ use std::{
 use axum::{
     extract::{
         Query, State,
-        ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{Message, Utf8Bytes, WebSocketUpgrade},
     },
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -26,7 +26,7 @@ use tokio::{sync::Notify, time::Instant};
 use wslab_protocol::stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockRequest};
 
 use crate::{
-    AppState, Ending,
+    AppState, Conn, Ending,
     market::{Feed, symbol_index},
     shutdown::ReadFailure,
 };
@@ -79,9 +79,8 @@ pub async fn upgrade(
             }
         }
     }
-    crate::limited(ws).on_upgrade(async move |socket| {
+    state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .shutdown
             .run(socket, async move |socket| session(socket, config).await)
             .await;
     })
@@ -229,7 +228,7 @@ fn apply(feed: &mut Feed, outbox: &mut Outbox, request: StockRequest) {
 }
 
 /// One connection: reader, generator and writer side by side in this task.
-async fn session(socket: &mut WebSocket, config: StocksConfig) -> Ending {
+async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
     let feed = Mutex::new(Feed::new(config.seed));
     let outbox = Mutex::new(Outbox::default());
     let ready = Notify::new();

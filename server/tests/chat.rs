@@ -7,7 +7,7 @@ use common::{Client, TestServer, WAIT, next, send_text};
 use futures::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use wslab_server::{Config, chat::ChatLimits};
+use wslab_server::{Config, Limits, chat::ChatLimits};
 
 /// A server whose rate limit does not get in the way of tests about something else.
 async fn unthrottled() -> TestServer {
@@ -16,6 +16,10 @@ async fn unthrottled() -> TestServer {
             rate_burst: 1e9,
             rate_per_second: 1e9,
             ..ChatLimits::default()
+        },
+        limits: Limits {
+            message_rate: None,
+            ..Limits::default()
         },
         ..Config::default()
     })

@@ -158,7 +158,7 @@ async fn echo_negotiates_a_known_subprotocol_and_ignores_unknown_ones() {
 async fn an_oversize_message_is_refused_with_1009_on_every_endpoint() {
     let server = TestServer::start(Config::default()).await;
     let mut healthy = server.connect("/echo").await;
-    let too_big = "x".repeat(wslab_server::MAX_MESSAGE_BYTES + 1);
+    let too_big = "x".repeat(wslab_server::Limits::default().max_message + 1);
     for path in ["/echo", "/hello", "/chat", "/stocks", "/api"] {
         let mut greedy = server.connect(path).await;
         // The server may stop reading before the whole frame is written: ignore send errors.

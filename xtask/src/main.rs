@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's own commands.
 //!
 //! ```text
-//! cargo xtask serve [--addr 127.0.0.1:8080]   install what is missing, build the app in release, run the server
+//! cargo xtask serve [--addr 127.0.0.1:8080] [server flags…]
+//!                                             install what is missing, build the app in release, run the server
 //! cargo xtask dev                             the server plus `trunk serve` with live reload
 //! cargo xtask test                            every check and every suite; ends with "N passed, N failed"
 //! cargo xtask bench size                      release transfer size of the app
@@ -38,15 +39,26 @@ fn run() -> Result<ExitCode> {
     match args.first().map(String::as_str) {
         Some("serve") => {
             let addr = flag_value(&args, "--addr").unwrap_or("127.0.0.1:8080");
-            serve(&root, addr)
+            // Everything else goes to the server as is (--allow-origin, --tls-cert, limits…).
+            let mut extra: Vec<&str> = Vec::new();
+            let mut rest = args.iter().skip(1).map(String::as_str);
+            while let Some(arg) = rest.next() {
+                if arg == "--addr" {
+                    rest.next();
+                } else {
+                    extra.push(arg);
+                }
+            }
+            serve(&root, addr, &extra)
         }
         Some("dev") => dev(&root),
         Some("test") => suites::test_all(&root),
         Some("bench") => bench::run(&root, args.get(1).map(String::as_str)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [--addr ADDR] | dev | test | bench size|chat>\n\
+                "usage: cargo xtask <serve [--addr ADDR] [server flags] | dev | test | bench size|chat>\n\
                  \n  serve   build the app in release and serve it with every endpoint\
+                 \n          (other flags go to wslab-server: see `cargo run -p wslab-server -- --help`)\
                  \n  dev     server + trunk serve (live reload) on http://127.0.0.1:8081\
                  \n  test    fmt, clippy (native + wasm32), native tests, wasm tests in Chromium, end-to-end\
                  \n  bench   size: release wasm / js / css, raw and gzipped\
@@ -74,7 +86,7 @@ fn workspace_root() -> Result<PathBuf> {
 }
 
 /// `cargo xtask serve`: tools, release build of the app, then the server in the foreground.
-fn serve(root: &std::path::Path, addr: &str) -> Result<ExitCode> {
+fn serve(root: &std::path::Path, addr: &str, extra: &[&str]) -> Result<ExitCode> {
     let env = tools::ensure_app_tools(root)?;
     tools::build_app_release(root, &env, None)?;
     process::run_checked(
@@ -82,9 +94,9 @@ fn serve(root: &std::path::Path, addr: &str) -> Result<ExitCode> {
         "building wslab-server",
     )?;
     let binary = root.join("target/server/wslab-server");
-    let server = process::Server::start(&binary, addr, Some(&root.join("dist")), &env)?;
+    let server = process::Server::start(&binary, addr, Some(&root.join("dist")), extra, &env)?;
     println!();
-    println!("  wslab is running: {}/", server.http_url());
+    println!("  wslab is running: {}/", server.url());
     println!("  WebSocket endpoints: /echo /hello /chat /stocks /api   (Ctrl-C stops it)");
     println!();
     let status = server.wait_until_interrupted()?;
@@ -102,7 +114,7 @@ fn dev(root: &std::path::Path) -> Result<ExitCode> {
         "building wslab-server",
     )?;
     let binary = root.join("target/debug/wslab-server");
-    let _server = process::Server::start(&binary, "127.0.0.1:8080", None, &env)?;
+    let _server = process::Server::start(&binary, "127.0.0.1:8080", None, &[], &env)?;
     let trunk = process::Guard::spawn(
         process::command("trunk", &env).args(["serve", "--offline"]),
         "trunk serve",

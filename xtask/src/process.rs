@@ -145,14 +145,25 @@ impl Drop for Guard {
 /// A running wslab-server.
 pub struct Server {
     guard: Guard,
+    scheme: String,
     addr: String,
 }
 
 impl Server {
-    /// Starts `binary` on `addr` (port 0 allowed) and waits for its `listening on` line.
-    pub fn start(binary: &Path, addr: &str, dist: Option<&Path>, env: &Env) -> Result<Self> {
+    /// Starts `binary` on `addr` (port 0 allowed) with `extra` arguments and waits for
+    /// its `listening on` line.
+    pub fn start(
+        binary: &Path,
+        addr: &str,
+        dist: Option<&Path>,
+        extra: &[&str],
+        env: &Env,
+    ) -> Result<Self> {
         let mut command = command(&binary.to_string_lossy(), env);
-        command.args(["--addr", addr]).stdout(Stdio::piped());
+        command
+            .args(["--addr", addr])
+            .args(extra)
+            .stdout(Stdio::piped());
         if let Some(dist) = dist {
             command.arg("--dist").arg(dist);
         }
@@ -176,12 +187,15 @@ impl Server {
             .recv_timeout(Duration::from_secs(30))
             .context("wslab-server printed nothing within 30 s")?
             .context("wslab-server closed stdout before saying where it listens")??;
-        let addr = first
-            .strip_prefix("listening on http://")
-            .with_context(|| format!("unexpected first line from wslab-server: {first:?}"))?
-            .trim()
-            .to_owned();
-        Ok(Self { guard, addr })
+        let (scheme, addr) = first
+            .strip_prefix("listening on ")
+            .and_then(|url| url.trim().split_once("://"))
+            .with_context(|| format!("unexpected first line from wslab-server: {first:?}"))?;
+        Ok(Self {
+            guard,
+            scheme: scheme.to_owned(),
+            addr: addr.to_owned(),
+        })
     }
 
     /// `host:port` it listens on.
@@ -189,9 +203,9 @@ impl Server {
         &self.addr
     }
 
-    /// `http://host:port`.
-    pub fn http_url(&self) -> String {
-        format!("http://{}", self.addr)
+    /// `http://host:port`, or `https://` when it serves TLS.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Waits until it exits or Ctrl-C stops it.

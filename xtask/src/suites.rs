@@ -183,6 +183,8 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
             &root.join("target/debug/wslab-server"),
             "127.0.0.1:0",
             None,
+            // The test runner serves its page from a port of its own choosing.
+            &["--allow-origin", "http://127.0.0.1:*"],
             env,
         )
     })();

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod raw;
+
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use futures::{SinkExt, StreamExt};
