@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decode::{DecodeError, Shape, decode};
+
 /// The room used when a request names none.
 pub const DEFAULT_ROOM: &str = "general";
 /// The path the endpoint is served on.
@@ -59,6 +61,24 @@ pub enum ChatRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room: Option<String>,
     },
+}
+
+impl ChatRequest {
+    /// How requests are tagged, for [`crate::decode`].
+    pub const SHAPE: Shape = Shape {
+        field: "type",
+        noun: "message",
+        tag_noun: "message type",
+        known: &["join", "message", "leave"],
+    };
+
+    /// Decodes a client's text frame (not the [`PING`] heartbeat, which is not JSON).
+    ///
+    /// # Errors
+    /// What is wrong with the frame, in words for the client.
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        decode(text, Self::SHAPE)
+    }
 }
 
 /// One chat line as the server stores and sends it.

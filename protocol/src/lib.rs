@@ -2,9 +2,13 @@
 //!
 //! Everything here is plain data plus serde: no I/O, no async, no web APIs, so both the
 //! browser (wasm32) and the server (tokio) compile the same definitions and the JSON they
-//! exchange cannot drift apart. Each module names the endpoint it describes.
+//! exchange cannot drift apart. Each module names the endpoint it describes; [`decode`]
+//! turns a client's text frame into a request with an error a person can read (the
+//! server's only way in, and the fuzz target's).
 
+pub mod api;
 pub mod chat;
 pub mod close;
+pub mod decode;
 pub mod hello;
 pub mod stocks;

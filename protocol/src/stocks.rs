@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decode::{DecodeError, Shape, decode};
+
 /// The path the endpoint is served on.
 pub const PATH: &str = "/stocks";
 /// The symbols the seed's ticker subscribes to on open.
@@ -52,6 +54,24 @@ pub enum StockRequest {
         /// Ticker symbols.
         symbols: Vec<String>,
     },
+}
+
+impl StockRequest {
+    /// How requests are tagged, for [`crate::decode`].
+    pub const SHAPE: Shape = Shape {
+        field: "action",
+        noun: "request",
+        tag_noun: "action",
+        known: &["subscribe", "unsubscribe"],
+    };
+
+    /// Decodes a client's text frame (not the `ping` heartbeat, which is not JSON).
+    ///
+    /// # Errors
+    /// What is wrong with the frame, in words for the client.
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        decode(text, Self::SHAPE)
+    }
 }
 
 /// One price update.

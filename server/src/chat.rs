@@ -435,23 +435,6 @@ fn unique_name<'a>(wanted: &str, taken: impl Iterator<Item = &'a str> + Clone) -
         .unwrap_or_else(|| wanted.to_owned())
 }
 
-/// Parses a client frame, naming the problem when it is not a request.
-pub fn parse_request(text: &str) -> Result<ChatRequest, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
-    let kind = value
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| "the message has no \"type\" field".to_owned())?;
-    if !matches!(kind, "join" | "message" | "leave") {
-        return Err(format!(
-            "unknown message type {kind:?}; expected join, message or leave"
-        ));
-    }
-    let kind = kind.to_owned();
-    serde_json::from_value(value).map_err(|e| format!("bad {kind} message: {e}"))
-}
-
 /// Takes a connection out of the hub when dropped.
 struct Leaving<'a> {
     hub: &'a Hub,
@@ -528,9 +511,9 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
                 );
                 continue;
             };
-            match parse_request(text.as_str()) {
+            match ChatRequest::decode(text.as_str()) {
                 Ok(request) => hub.handle(conn, request),
-                Err(problem) => hub.reply(conn, error(problem)),
+                Err(problem) => hub.reply(conn, error(problem.to_string())),
             }
         }
     };

@@ -14,6 +14,10 @@ use std::time::Duration;
 use axum::extract::ws::WebSocketUpgrade;
 use tokio::time::Instant;
 
+/// The default largest message and frame, in bytes (Python `websockets` allows 1 MiB; the
+/// demos' biggest frame is a chat history of a few KiB).
+pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024;
+
 /// What a connection may do and what it may cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -46,8 +50,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_message: 64 * 1024,
-            max_frame: 64 * 1024,
+            max_message: DEFAULT_MAX_MESSAGE,
+            max_frame: DEFAULT_MAX_MESSAGE,
             read_buffer: 4 * 1024,
             write_buffer: 8 * 1024,
             max_write_buffer: 1024 * 1024,

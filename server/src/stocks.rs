@@ -169,23 +169,6 @@ fn encode(event: &StockEvent) -> Utf8Bytes {
     serde_json::to_string(event).unwrap_or_default().into()
 }
 
-/// Parses a client frame, naming the problem when it is not a request.
-pub fn parse_request(text: &str) -> Result<StockRequest, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
-    let action = value
-        .get("action")
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| "the request has no \"action\" field".to_owned())?;
-    if !matches!(action, "subscribe" | "unsubscribe") {
-        return Err(format!(
-            "unknown action {action:?}; expected subscribe or unsubscribe"
-        ));
-    }
-    let action = action.to_owned();
-    serde_json::from_value(value).map_err(|e| format!("bad {action} request: {e}"))
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -256,9 +239,9 @@ async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
                 Message::Ping(_) | Message::Pong(_) => continue,
                 Message::Close(_) => return,
             };
-            match parse_request(text.as_str()) {
+            match StockRequest::decode(text.as_str()) {
                 Ok(request) => apply(&mut lock(&feed), &mut lock(&outbox), request),
-                Err(problem) => lock(&outbox).error(problem),
+                Err(problem) => lock(&outbox).error(problem.to_string()),
             }
             ready.notify_one();
         }
@@ -369,18 +352,5 @@ mod tests {
         outbox.forget("TSLA");
         outbox.quote(3, quote("TSLA", 4));
         assert_eq!(volumes(&outbox.take()), ["AAPL1", "AAPL3", "TSLA4"]);
-    }
-
-    #[test]
-    fn requests_are_parsed_with_reasons() {
-        assert!(parse_request("nope").is_err_and(|e| e.starts_with("malformed JSON")));
-        assert_eq!(
-            parse_request(r#"{"action":"buy"}"#),
-            Err("unknown action \"buy\"; expected subscribe or unsubscribe".into())
-        );
-        assert!(
-            parse_request(r#"{"action":"subscribe","symbols":"AAPL"}"#)
-                .is_err_and(|e| e.starts_with("bad subscribe request"))
-        );
     }
 }

@@ -30,6 +30,9 @@ struct Outcome {
 pub fn test_all(root: &Path) -> Result<ExitCode> {
     let started = Instant::now();
     let env = tools::ensure_test_tools(root)?;
+    let conformance = root.join("target/conformance");
+    // Only this run's rows: a class that did not run must not show an old result.
+    let _ = std::fs::remove_dir_all(&conformance);
     let outcomes = vec![
         check(
             "fmt",
@@ -76,6 +79,7 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
 
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
     let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
+    print_conformance(&conformance);
     println!("\n== cargo xtask test: summary ==");
     for outcome in &outcomes {
         println!(
@@ -94,6 +98,41 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The RFC 6455 conformance table the native suite left in `dir` (one `<class>.tsv` per
+/// class: a header and a `class, cases, passed` row; `<class>.cases.tsv` has every case).
+fn print_conformance(dir: &Path) {
+    let mut rows: Vec<(String, u64, u64)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "tsv"))
+        .filter(|path| !path.to_string_lossy().ends_with(".cases.tsv"))
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .filter_map(|text| {
+            let line = text.lines().nth(1)?.to_owned();
+            let mut cells = line.split('\t');
+            let class = cells.next()?.to_owned();
+            let cases = cells.next()?.parse().ok()?;
+            let passed = cells.next()?.parse().ok()?;
+            Some((class, cases, passed))
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("\n== RFC 6455 conformance: no results (the native suite did not run it) ==");
+        return;
+    }
+    rows.sort();
+    println!("\n== RFC 6455 conformance (server/tests/conformance.rs, /echo over raw TCP) ==");
+    println!("{:<16} {:>6} {:>7}", "class", "cases", "passed");
+    for (class, cases, passed) in &rows {
+        println!("{class:<16} {cases:>6} {passed:>7}");
+    }
+    let cases: u64 = rows.iter().map(|r| r.1).sum();
+    let passed: u64 = rows.iter().map(|r| r.2).sum();
+    println!("{:<16} {cases:>6} {passed:>7}", "all");
 }
 
 fn check(name: &'static str, command: &mut Command) -> Outcome {

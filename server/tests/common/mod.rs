@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-pub mod raw;
+pub mod wire;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 

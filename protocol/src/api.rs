@@ -1,0 +1,79 @@
+//! `/api`: the ReliableConnection endpoint of seed 004 and its fault-injection messages.
+//!
+//! `ping` is answered with `pong` and anything else is echoed, except a JSON object with a
+//! `"fault"` field, which is a [`Fault`] (see the README's table): the server acknowledges
+//! it with `{"type":"fault","fault":…}` or explains a bad one with
+//! `{"type":"error","message":…}`.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::close::MAX_REASON_BYTES;
+
+/// Longest mute, in seconds.
+pub const MAX_MUTE_SECONDS: u64 = 300;
+/// Longest reply delay, in milliseconds.
+pub const MAX_DELAY_MS: u64 = 30_000;
+/// Longest restart drill, in seconds.
+pub const MAX_RESTART_SECONDS: u64 = 60;
+
+/// A fault a client asks the server to inject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Drop the TCP connection without a close frame.
+    Drop,
+    /// Leave pings unanswered for this long (at most [`MAX_MUTE_SECONDS`]).
+    Mute(Duration),
+    /// Close with this code and reason.
+    Close(u16, String),
+    /// Delay every reply by this much (at most [`MAX_DELAY_MS`]; zero turns it off).
+    Delay(Duration),
+    /// Restart drill for this long (at most [`MAX_RESTART_SECONDS`]).
+    Restart(Duration),
+}
+
+impl Fault {
+    /// Reads a text frame: `None` when it is not a fault message (it is then echoed), else
+    /// the fault or what is wrong with it. Durations above their maximum are capped.
+    pub fn decode(text: &str) -> Option<Result<Self, String>> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        let fault = value.get("fault")?.as_str().map(str::to_owned);
+        let number = |key: &str| value.get(key).and_then(Value::as_u64);
+        Some(match fault.as_deref() {
+            Some("drop") => Ok(Self::Drop),
+            Some("mute") => number("seconds")
+                .map(|s| Self::Mute(Duration::from_secs(s.min(MAX_MUTE_SECONDS))))
+                .ok_or_else(|| "mute needs \"seconds\"".to_owned()),
+            Some("delay") => number("ms")
+                .map(|ms| Self::Delay(Duration::from_millis(ms.min(MAX_DELAY_MS))))
+                .ok_or_else(|| "delay needs \"ms\"".to_owned()),
+            Some("restart") => number("seconds")
+                .map(|s| Self::Restart(Duration::from_secs(s.min(MAX_RESTART_SECONDS))))
+                .ok_or_else(|| "restart needs \"seconds\"".to_owned()),
+            Some("close") => {
+                let code = number("code").and_then(|c| u16::try_from(c).ok());
+                let reason = value
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                match code {
+                    Some(code @ (1000..=1003 | 1007..=1014 | 3000..=4999))
+                        if reason.len() <= MAX_REASON_BYTES =>
+                    {
+                        Ok(Self::Close(code, reason))
+                    }
+                    _ => Err(
+                        "close needs a sendable \"code\" (1000–1003, 1007–1014, 3000–4999) \
+                              and a reason of at most 123 bytes"
+                            .to_owned(),
+                    ),
+                }
+            }
+            other => Err(format!(
+                "unknown fault {other:?}; expected drop, mute, close, delay or restart"
+            )),
+        })
+    }
+}
