@@ -7,12 +7,14 @@
 //! cargo xtask test                            every check and every suite; ends with "N passed, N failed"
 //! cargo xtask bench size                      release transfer size of the app
 //! cargo xtask bench chat                      chat page at 1k / 10k / 100k lines in Chromium
+//! cargo xtask fuzz [SECONDS]                  fuzz the protocol decoders (default 60 s; not in CI)
 //! ```
 //!
 //! Every command installs what it needs and skips what is already there at the right
 //! version (see `tools`). Ctrl-C stops every process a command started.
 
 mod bench;
+mod fuzz;
 mod process;
 mod suites;
 mod tools;
@@ -54,6 +56,7 @@ fn run() -> Result<ExitCode> {
         Some("dev") => dev(&root),
         Some("test") => suites::test_all(&root),
         Some("bench") => bench::run(&root, args.get(1).map(String::as_str)),
+        Some("fuzz") => fuzz::run(&root, args.get(1).map(String::as_str)),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve [--addr ADDR] [server flags] | dev | test | bench size|chat>\n\
@@ -61,6 +64,7 @@ fn run() -> Result<ExitCode> {
                  \n          (other flags go to wslab-server: see `cargo run -p wslab-server -- --help`)\
                  \n  dev     server + trunk serve (live reload) on http://127.0.0.1:8081\
                  \n  test    fmt, clippy (native + wasm32), native tests, wasm tests in Chromium, end-to-end\
+                 \n  fuzz    [SECONDS] fuzz the protocol decoders (default 60 s)\
                  \n  bench   size: release wasm / js / css, raw and gzipped\
                  \n          chat: DOM rows, append latency, typing, memory at 1k / 10k / 100k lines"
             );

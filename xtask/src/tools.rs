@@ -16,6 +16,8 @@ use crate::process::{self, Env, output_of, run_checked};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen's npm version; Trunk.toml asks for `version_132`.
 pub const BINARYEN_VERSION: &str = "132";
+/// cargo-fuzz's version, for `cargo xtask fuzz`.
+pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// Where Debian puts Chromium and ChromeDriver.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// ChromeDriver, used by wasm-bindgen-test-runner and the end-to-end suite.
@@ -104,6 +106,32 @@ fn ensure_trunk(env: &Env) -> Result<()> {
         process::cargo(env).args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]),
         "cargo install trunk",
     )
+}
+
+/// cargo-fuzz, for `cargo xtask fuzz` (not needed by any other command).
+pub fn ensure_cargo_fuzz() -> Result<Env> {
+    let env = Env {
+        path_prefix: vec![cargo_bin_dir()],
+        vars: Vec::new(),
+    };
+    let version = output_of(process::cargo(&env).args(["fuzz", "--version"])).unwrap_or_default();
+    if version.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION) {
+        step(&format!(
+            "installing cargo-fuzz {CARGO_FUZZ_VERSION} (found: {:?}); about 2 minutes",
+            version.trim()
+        ));
+        run_checked(
+            process::cargo(&env).args([
+                "install",
+                "cargo-fuzz",
+                "--version",
+                CARGO_FUZZ_VERSION,
+                "--locked",
+            ]),
+            "cargo install cargo-fuzz",
+        )?;
+    }
+    Ok(env)
 }
 
 /// The wasm-bindgen version Cargo.lock resolved (pinned with `=` in Cargo.toml).
