@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod demos;
+pub mod format;
 pub mod route;
 pub mod settings;
 pub mod socket;

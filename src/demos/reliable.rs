@@ -171,9 +171,9 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
     let max = props.policy.max_attempts;
     let attempt = match status {
         Status::Waiting { attempt, at } => Some(format!(
-            "attempt {attempt} of {} in {:.1} s",
+            "attempt {attempt} of {} in {} s",
             max.map_or("∞".into(), |m| m.to_string()),
-            at.saturating_sub(now) as f64 / 1000.0
+            crate::format::seconds(at.saturating_sub(now), 1)
         )),
         Status::Connecting { attempt } if attempt > 0 => Some(format!(
             "attempt {attempt} of {}",

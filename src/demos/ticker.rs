@@ -219,8 +219,8 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             let typed = value_of(&field);
             let url = match typed.trim() {
                 "" => base.clone(),
-                text => match text.parse::<f64>() {
-                    Ok(rate) if rate > 0.0 && rate <= wslab_protocol::stocks::MAX_RATE => {
+                text => match text.parse::<u32>() {
+                    Ok(rate) if rate > 0 && f64::from(rate) <= wslab_protocol::stocks::MAX_RATE => {
                         AttrValue::from(format!("{base}?rate={rate}"))
                     }
                     _ => {
@@ -252,7 +252,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 <button id="ticker-rate-apply" onclick={apply_rate.reform(|_: MouseEvent| ())}>{ "Reconnect" }</button>
             </div>
             <p class="hint" aria-live="off">
-                <span id="ticker-rate">{ format!("{:.0} quotes/s applied", state.rate) }</span>
+                <span id="ticker-rate">{ format!("{} quotes/s applied", crate::format::fixed(state.rate, 0)) }</span>
                 { format!(" · {} symbols · ", state.wanted.len()) }
                 <span id="ticker-applied">{ state.applied }</span>{ " quotes in all" }
             </p>
@@ -360,7 +360,12 @@ pub fn Sparkline(props: &SparklineProps) -> Html {
     for (i, price) in history.iter().enumerate() {
         let x = i as f64 * step;
         let y = HEIGHT - 1.0 - (price - low) / span * (HEIGHT - 2.0);
-        let _ = write!(points, "{x:.1},{y:.1} ");
+        let _ = write!(
+            points,
+            "{},{} ",
+            crate::format::fixed(x, 1),
+            crate::format::fixed(y, 1)
+        );
     }
     html! {
         <svg class="spark" width="80" height="20" viewBox="0 0 80 20" aria-hidden="true">

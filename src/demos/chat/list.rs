@@ -113,7 +113,7 @@ pub fn ChatList(props: &ChatListProps) -> Html {
     let (first, last) = window(len, *view);
     let rows = (first..last).filter_map(|index| {
         let line = props.lines.get(index)?;
-        let style = format!("top:{}px", index as f64 * ROW_HEIGHT);
+        let style = format!("top:{}px", crate::format::fixed(index as f64 * ROW_HEIGHT, 0));
         Some(match line {
             Line::Chat {
                 username,
@@ -136,7 +136,10 @@ pub fn ChatList(props: &ChatListProps) -> Html {
             },
         })
     });
-    let total = format!("height:{}px", len as f64 * ROW_HEIGHT);
+    let total = format!(
+        "height:{}px",
+        crate::format::fixed(len as f64 * ROW_HEIGHT, 0)
+    );
 
     html! {
         <div class="chat-list">

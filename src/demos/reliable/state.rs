@@ -1,6 +1,7 @@
 //! The reliable demo's state: the latest snapshot of the connection and a timeline built
 //! from its events. A pure reducer.
 
+use crate::format::seconds;
 use std::rc::Rc;
 
 use wslab_protocol::close::code_name;
@@ -35,10 +36,7 @@ pub fn describe(status: Status, now: Millis) -> String {
         Status::Open => "open".into(),
         Status::Closing => "closing".into(),
         Status::Waiting { at, .. } => {
-            format!(
-                "reconnecting in {:.1} s",
-                at.saturating_sub(now) as f64 / 1000.0
-            )
+            format!("reconnecting in {} s", seconds(at.saturating_sub(now), 1))
         }
         Status::Offline => "offline: waiting for the network".into(),
         Status::GaveUp => "gave up".into(),
@@ -58,9 +56,9 @@ pub fn describe(status: Status, now: Millis) -> String {
 impl ReliableView {
     fn line(&mut self, at: Millis, kind: LogKind, text: impl Into<String>) {
         let zero = *self.started.get_or_insert(at);
-        let seconds = at.saturating_sub(zero) as f64 / 1000.0;
+        let elapsed = seconds(at.saturating_sub(zero), 3);
         self.timeline
-            .push(kind, format!("+{seconds:7.3} s  {}", text.into()));
+            .push(kind, format!("+{elapsed:>7} s  {}", text.into()));
     }
 
     fn on_state(&mut self, snapshot: Snapshot, max_attempts: Option<u32>) {
@@ -73,8 +71,8 @@ impl ReliableView {
                 Status::Connecting { attempt: 0 } => "connecting".to_owned(),
                 Status::Connecting { attempt } => format!("connecting (attempt {attempt})"),
                 Status::Waiting { attempt, at } => format!(
-                    "reconnecting in {:.1} s (attempt {attempt} of {})",
-                    at.saturating_sub(snapshot.now) as f64 / 1000.0,
+                    "reconnecting in {} s (attempt {attempt} of {})",
+                    seconds(at.saturating_sub(snapshot.now), 1),
                     max_attempts.map_or("∞".to_owned(), |m| m.to_string())
                 ),
                 other => describe(other, snapshot.now),

@@ -1,6 +1,7 @@
 //! The ticker's state and pure reducer: rows in subscription order, each with its recent
 //! prices; quotes arrive in per-frame batches. Formatting follows the seed's StockTicker.
 
+use crate::format::fixed;
 use std::{collections::VecDeque, rc::Rc};
 
 use wslab_protocol::stocks::{Quote, SEED_SYMBOLS, StockEvent};
@@ -20,15 +21,16 @@ const NOTICES: usize = 5;
 
 /// `$123.45`.
 pub fn format_price(price: f64) -> String {
-    format!("${price:.2}")
+    format!("${}", fixed(price, 2))
 }
 
 /// `+1.23` or `-1.23` (the seed: `+` when the change is zero or more).
 pub fn format_change(change: f64) -> String {
-    if change >= 0.0 {
-        format!("+{change:.2}")
+    let text = fixed(change, 2);
+    if text.starts_with('-') {
+        text
     } else {
-        format!("{change:.2}")
+        format!("+{text}")
     }
 }
 
