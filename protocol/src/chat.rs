@@ -133,9 +133,125 @@ pub enum ChatEvent {
     },
 }
 
+/// A server frame as a client reads it (see [`ChatEvent::read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming<T> {
+    /// A known event.
+    Event(T),
+    /// JSON whose `type` this client does not know: ignored, as the seed's client does.
+    Unknown,
+    /// Not JSON, or a known type with missing or wrong fields.
+    Malformed,
+}
+
+/// Every field any chat event carries, all optional: decoding into this flat struct and
+/// then picking the variant is much smaller in wasm than serde's internally tagged enum
+/// decoding, which buffers every field first. `tests::every_event_reads_back` keeps the
+/// two in step.
+#[derive(Deserialize)]
+struct Wire {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    username: Option<String>,
+    text: Option<String>,
+    room: Option<String>,
+    id: Option<u64>,
+    ts: Option<u64>,
+    members: Option<Vec<String>>,
+    message: Option<String>,
+}
+
+impl ChatEvent {
+    /// Reads a server frame the way the seed's client does: known events, unknown types
+    /// (ignored) and anything else.
+    pub fn read(text: &str) -> Incoming<Self> {
+        let Ok(wire) = serde_json::from_str::<Wire>(text) else {
+            return Incoming::Malformed;
+        };
+        let Wire {
+            kind,
+            username,
+            text,
+            room,
+            id,
+            ts,
+            members,
+            message,
+        } = wire;
+        let event = match kind.as_deref() {
+            Some("message") => (|| {
+                Some(Self::Message(ChatLine {
+                    username: username?,
+                    text: text?,
+                    room: room?,
+                    id: id?,
+                    ts: ts?,
+                }))
+            })(),
+            Some("join") => username
+                .zip(room)
+                .map(|(username, room)| Self::Join { username, room }),
+            Some("leave") => username
+                .zip(room)
+                .map(|(username, room)| Self::Leave { username, room }),
+            Some("joined") => (|| {
+                Some(Self::Joined {
+                    username: username?,
+                    room: room?,
+                    members: members?,
+                })
+            })(),
+            Some("error") => message.map(|message| Self::Error { message }),
+            _ => return Incoming::Unknown,
+        };
+        event.map_or(Incoming::Malformed, Incoming::Event)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_reads_back() {
+        let events = [
+            ChatEvent::Message(ChatLine {
+                username: "Ada".into(),
+                text: "Bonjour".into(),
+                room: "general".into(),
+                id: 7,
+                ts: 1_700_000_000_000,
+            }),
+            ChatEvent::Join {
+                username: "Bob".into(),
+                room: "general".into(),
+            },
+            ChatEvent::Leave {
+                username: "Bob".into(),
+                room: "maths".into(),
+            },
+            ChatEvent::Joined {
+                username: "Ada (2)".into(),
+                room: "general".into(),
+                members: vec!["Ada".into(), "Ada (2)".into()],
+            },
+            ChatEvent::Error {
+                message: "no".into(),
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).expect("encodes");
+            assert_eq!(ChatEvent::read(&json), Incoming::Event(event), "{json}");
+        }
+        assert_eq!(ChatEvent::read("hello"), Incoming::Malformed);
+        assert_eq!(ChatEvent::read(r#"{"type":"typing"}"#), Incoming::Unknown);
+        assert_eq!(ChatEvent::read(r#"{"type":"join"}"#), Incoming::Malformed);
+        // The seed's own shape (no room, id, ts) is not a complete line.
+        assert_eq!(
+            ChatEvent::read(r#"{"type":"message","username":"A","text":"t"}"#),
+            Incoming::Malformed
+        );
+    }
     use serde_json::{from_str, json, to_value};
 
     #[test]

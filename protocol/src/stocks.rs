@@ -100,9 +100,63 @@ pub enum StockEvent {
     },
 }
 
+/// Every field a stocks event carries, all optional (see [`crate::chat::Incoming`] for
+/// why a flat struct).
+#[derive(Deserialize)]
+struct Wire {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    symbol: Option<String>,
+    price: Option<f64>,
+    change: Option<f64>,
+    volume: Option<u64>,
+    message: Option<String>,
+}
+
+impl StockEvent {
+    /// Reads a server frame: `None` unless it is a complete `quote` or `error`.
+    pub fn read(text: &str) -> Option<Self> {
+        let wire = serde_json::from_str::<Wire>(text).ok()?;
+        match wire.kind.as_deref()? {
+            "quote" => Some(Self::Quote(Quote {
+                symbol: wire.symbol?,
+                price: wire.price?,
+                change: wire.change?,
+                volume: wire.volume?,
+            })),
+            "error" => Some(Self::Error {
+                message: wire.message?,
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_reads_back() {
+        let events = [
+            StockEvent::Quote(Quote {
+                symbol: "AAPL".into(),
+                price: 150.25,
+                change: -1.5,
+                volume: 1_234_567,
+            }),
+            StockEvent::Error {
+                message: "unknown symbol XYZ".into(),
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).expect("encodes");
+            assert_eq!(StockEvent::read(&json), Some(event), "{json}");
+        }
+        assert_eq!(StockEvent::read(r#"{"type":"quote","symbol":"A"}"#), None);
+        assert_eq!(StockEvent::read(r#"{"type":"news"}"#), None);
+        assert_eq!(StockEvent::read("not json"), None);
+    }
     use serde_json::{from_str, json, to_value};
 
     #[test]

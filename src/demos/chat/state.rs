@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, rc::Rc};
 
-use wslab_protocol::chat::{ChatEvent, ChatLine};
+use wslab_protocol::chat::{ChatEvent, ChatLine, Incoming};
 use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
@@ -98,19 +98,10 @@ impl ChatState {
     fn on_frame(&mut self, raw: &str) {
         // As the seed: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
         // a known type with missing fields → "Received: <raw>" (the seed's bare except).
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(raw) else {
-            return self.system(format!("Received: {raw}"));
-        };
-        let known = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .is_some_and(|t| matches!(t, "message" | "join" | "leave" | "error" | "joined"));
-        if !known {
-            return;
-        }
-        match serde_json::from_value::<ChatEvent>(value) {
-            Ok(event) => self.on_event(event),
-            Err(_) => self.system(format!("Received: {raw}")),
+        match ChatEvent::read(raw) {
+            Incoming::Event(event) => self.on_event(event),
+            Incoming::Unknown => {}
+            Incoming::Malformed => self.system(format!("Received: {raw}")),
         }
     }
 

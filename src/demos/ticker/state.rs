@@ -166,10 +166,10 @@ pub enum Incoming {
 
 /// Sorts a text frame.
 pub fn classify(raw: &str) -> Incoming {
-    match serde_json::from_str::<StockEvent>(raw) {
-        Ok(StockEvent::Quote(quote)) => Incoming::Quote(quote),
-        Ok(StockEvent::Error { message }) => Incoming::Error(message),
-        Err(_) => Incoming::Other(raw.to_owned()),
+    match StockEvent::read(raw) {
+        Some(StockEvent::Quote(quote)) => Incoming::Quote(quote),
+        Some(StockEvent::Error { message }) => Incoming::Error(message),
+        None => Incoming::Other(raw.to_owned()),
     }
 }
 
