@@ -3,21 +3,35 @@
 //! `size`: the release build's transfer size (wasm, js, css), raw and gzipped at level 9,
 //! and the median time from navigation to the echo demo's Open button enabled.
 //! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines; `ticker`: the ticker
-//! with 200 symbols at 1k / 5k / 10k quotes/s (`wslab-bench` in the e2e crate measures).
+//! with 200 symbols at 1k / 5k / 10k quotes/s; `recovery`: reconnects and a restart drill
+//! (`wslab-bench` in the e2e crate measures).
+//! `server`: wslab-server on loopback against a raw tokio-tungstenite echo server and a
+//! Python `websockets` one: echo throughput and latency, memory per idle connection, chat
+//! fan-out latency, memory after a connect / close soak (`wslab-loadgen` measures).
 
-use std::{io::Write, path::Path, process::ExitCode};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+    time::Duration,
+};
 
 use anyhow::{Context, Result, bail};
 use flate2::{Compression, write::GzEncoder};
+use serde_json::Value;
 
 use crate::{process, tools};
+
+/// The benchmarks `run` knows, for the usage text and errors.
+pub const NAMES: &str = "size, chat, ticker, recovery, server";
 
 /// Runs the named benchmark.
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
     match name {
         Some("size") => size(root),
         Some(browser @ ("chat" | "ticker" | "recovery")) => in_browser(root, browser),
-        other => bail!("unknown benchmark {other:?}; available: size, chat, ticker, recovery"),
+        Some("server") => server(root),
+        other => bail!("unknown benchmark {other:?}; available: {NAMES}"),
     }
 }
 
@@ -96,4 +110,492 @@ fn run_bench(root: &Path, env: &process::Env, name: &str) -> Result<()> {
             .env("WSLAB_DIST", root.join("dist")),
         &format!("wslab-bench {name}"),
     )
+}
+
+/// Flags given to every wslab-server this bench starts. THE ONE LIST to edit when the
+/// server's limits change; each flag must exist in `wslab-server --help`.
+///
+/// - `--chat-rate` / `--chat-burst`: the fan-out sender sends 21 frames (its join and 20
+///   messages) back to back, more than the default burst of 20.
+/// - `--chat-queue`: while 1,000 clients join, each is sent up to 999 `join` announcements,
+///   more than the default 256 queued frames if it reads a little late.
+/// - `--max-connections` (default 10,000): above the 10,000 idle connections plus a few
+///   (the fd hard limit here is 20,000);
+/// - `--max-message-rate` (default 1,000/s per connection): above one closed-loop echo
+///   connection's rate, so the limiter is still run on every message but never closes.
+/// Every other limit (64 KiB messages, 4 KiB read buffer, pings, handshake timeout) is the
+/// server's default: the bench measures the server as it ships.
+#[rustfmt::skip]
+const WSLAB_FLAGS: &[&str] = &[
+    "--chat-rate", "1000",
+    "--chat-burst", "1000",
+    "--chat-queue", "4096",
+    "--max-connections", "20000",
+    "--max-message-rate", "1000000",
+    "--message-burst", "1000000",
+];
+
+/// Echo: connections, each one message in flight; seconds measured; bytes per message.
+const ECHO_CONNECTIONS: usize = 100;
+const ECHO_SECONDS: u32 = 5;
+const ECHO_SIZE: usize = 32;
+/// Echo runs per server, interleaved; the best (highest msg/s) is shown.
+const ECHO_ROUNDS: usize = 2;
+/// Idle connections held open on one server.
+const IDLE_CONNECTIONS: usize = 10_000;
+/// Chat fan-out: receivers in one room, messages sent one at a time.
+const FANOUT_CLIENTS: usize = 1_000;
+const FANOUT_MESSAGES: usize = 20;
+/// Connect / handshake / close cycles of the soak.
+const SOAK_CYCLES: usize = 10_000;
+
+/// Goals, printed next to the rows they judge.
+const GOAL_VS_RAW: f64 = 0.9;
+const GOAL_VS_PYTHON: f64 = 20.0;
+const GOAL_IDLE_PER_GIB: f64 = 50_000.0;
+const GOAL_FANOUT_P99_MS: f64 = 50.0;
+/// Soak rule: RSS after the soak (settled) at most 10 % above RSS after the warm-up
+/// (settled): the per-connection memory went back.
+const GOAL_SOAK_GROWTH: f64 = 0.10;
+
+fn step(message: &str) {
+    eprintln!("xtask: bench server: {message}");
+}
+
+/// The three echo servers compared, and how to start each on 127.0.0.1:0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Target {
+    Wslab,
+    Raw,
+    Python,
+}
+
+/// Binaries and scripts the bench runs.
+struct Kit {
+    bin: PathBuf,
+    python: Option<PathBuf>,
+    script: PathBuf,
+}
+
+impl Kit {
+    fn command(&self, target: Target) -> Result<Command> {
+        Ok(match target {
+            Target::Wslab => {
+                let mut command = Command::new(self.bin.join("wslab-server"));
+                command
+                    .args(["--addr", "127.0.0.1:0"])
+                    .args(WSLAB_FLAGS)
+                    .env("RUST_LOG", "wslab_server=warn");
+                command
+            }
+            Target::Raw => {
+                let mut command = Command::new(self.bin.join("raw-echo"));
+                command.args(["--addr", "127.0.0.1:0"]);
+                command
+            }
+            Target::Python => {
+                let python = self
+                    .python
+                    .as_ref()
+                    .context("the Python venv with websockets could not be set up")?;
+                let mut command = Command::new(python);
+                command.arg(&self.script).arg("0");
+                command
+            }
+        })
+    }
+
+    /// Starts a fresh `target` server, runs `wslab-loadgen ARGS` against it (`{url}`,
+    /// `{pid}` replaced), stops the server, and returns the loadgen's JSON line.
+    fn measure(&self, target: Target, path: &str, args: &[&str], limit: u64) -> Result<Value> {
+        if process::interrupted() {
+            bail!("interrupted");
+        }
+        let name = match target {
+            Target::Wslab => "wslab-server",
+            Target::Raw => "raw-echo",
+            Target::Python => "python_echo.py",
+        };
+        let server = process::Server::start_command(&mut self.command(target)?, name)?;
+        let url = format!("ws://{}{path}", server.addr());
+        let pid = server.pid().to_string();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("{url}", &url).replace("{pid}", &pid))
+            .collect();
+        step(&format!(
+            "{name} on {url}: wslab-loadgen {}",
+            args.join(" ")
+        ));
+        let output = process::output_within(
+            Command::new(self.bin.join("wslab-loadgen")).args(&args),
+            "wslab-loadgen",
+            Duration::from_secs(limit),
+        );
+        // A fresh server per measurement: stop this one before anything else runs.
+        drop(server);
+        let output = output?;
+        let line = output
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .context("wslab-loadgen printed no result")?;
+        serde_json::from_str(line).with_context(|| format!("wslab-loadgen printed {line:?}"))
+    }
+}
+
+/// After Ctrl-C: stop here (the guards have stopped the servers) and print no table.
+fn stop_if_interrupted() -> Result<()> {
+    if process::interrupted() {
+        bail!("interrupted");
+    }
+    Ok(())
+}
+
+fn number(value: &Value, key: &str) -> Result<f64> {
+    value
+        .get(key)
+        .and_then(Value::as_f64)
+        .with_context(|| format!("no number {key:?} in {value}"))
+}
+
+/// `1234567.8` → `1,234,568`.
+fn thousands(value: f64) -> String {
+    if !value.is_finite() {
+        return format!("{value}");
+    }
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if value < 0.0 { format!("-{out}") } else { out }
+}
+
+fn verdict(met: bool) -> String {
+    if met { "met" } else { "NOT MET" }.to_owned()
+}
+
+/// One table row: what, the numbers, the goal, met or not.
+struct Row([String; 4]);
+
+impl Row {
+    fn new(what: impl Into<String>, result: impl Into<String>, goal: &str, met: &str) -> Self {
+        Self([what.into(), result.into(), goal.to_owned(), met.to_owned()])
+    }
+
+    /// A measurement that failed: the error goes to stderr, the row says so.
+    fn failed(what: impl Into<String>, error: &anyhow::Error) -> Self {
+        let what = what.into();
+        step(&format!("{what}: {error:#}"));
+        Self::new(what, "FAILED (error on stderr)", "", "-")
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let header = Row::new("measurement", "result", "goal", "verdict");
+    let mut widths = [0; 4];
+    for row in std::iter::once(&header).chain(rows) {
+        for (width, cell) in widths.iter_mut().zip(&row.0) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |row: &Row| {
+        let [what, result, goal, met] = &row.0;
+        let [w0, w1, w2, _] = widths;
+        format!("{what:<w0$}  {result:<w1$}  {goal:<w2$}  {met}")
+            .trim_end()
+            .to_owned()
+    };
+    println!();
+    println!(
+        "wslab-server vs raw tokio-tungstenite vs python websockets: loopback, {} cores, profile `server`",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    println!("{}", line(&header));
+    println!("{}", "-".repeat(widths.iter().sum::<usize>() + 6));
+    for row in rows {
+        println!("{}", line(row));
+    }
+    println!(
+        "wslab-loadgen shares the cores with the server it measures; anything else running \
+         (a build) lowers the echo rows.\n\
+         idle: (RSS with the connections − RSS before) / connections, both settled. soak: RSS \
+         settled after {SOAK_CYCLES} cycles vs settled after 200 warm-up cycles."
+    );
+}
+
+/// `cargo xtask bench server`: builds, then measures each server in turn, one fresh process
+/// per measurement, and prints one table. Every server is stopped when its measurement ends
+/// (also on errors and Ctrl-C: the guards stop them).
+fn server(root: &Path) -> Result<ExitCode> {
+    let env = process::Env::default();
+    process::run_checked(
+        process::cargo(&env).args([
+            "build",
+            "--profile",
+            "server",
+            "-p",
+            "wslab-server",
+            "-p",
+            "wslab-e2e",
+            "--bins",
+        ]),
+        "cargo build --profile server",
+    )?;
+    let python = tools::ensure_python_websockets()
+        .inspect_err(|error| step(&format!("no Python echo server: {error:#}")))
+        .ok();
+    // The servers inherit this process's limits: 10,000 idle sockets need more than 1,024.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => step(&format!("open-file limit {limit}")),
+        Err(error) => step(&format!("cannot raise the open-file limit: {error}")),
+    }
+    let kit = Kit {
+        bin: root.join("target/server"),
+        python,
+        script: root.join("e2e/bench/python_echo.py"),
+    };
+
+    let connections = ECHO_CONNECTIONS.to_string();
+    let seconds = ECHO_SECONDS.to_string();
+    let size = ECHO_SIZE.to_string();
+    let echo_args = [
+        "echo",
+        "--url",
+        "{url}",
+        "--connections",
+        &connections,
+        "--seconds",
+        &seconds,
+        "--size",
+        &size,
+    ];
+    let mut rows = Vec::new();
+    let mut failures = 0;
+    let echo_label =
+        format!("echo, {ECHO_CONNECTIONS} conns, {ECHO_SIZE} B, best of {ECHO_ROUNDS}:");
+    let targets = [
+        (Target::Wslab, "wslab-server".to_owned()),
+        (Target::Raw, "raw tokio-tungstenite".to_owned()),
+        (
+            Target::Python,
+            format!("python websockets {}", tools::PY_WEBSOCKETS_VERSION),
+        ),
+    ];
+    // Rounds interleaved (A B C A B C…), the best kept: a build elsewhere on the machine
+    // during one run then costs that run, not the comparison.
+    let mut best: [Option<(f64, f64, f64)>; 3] = [None; 3];
+    for round in 1..=ECHO_ROUNDS {
+        for (index, (target, label)) in targets.iter().enumerate() {
+            step(&format!("echo round {round} of {ECHO_ROUNDS}: {label}"));
+            let measured = kit.measure(*target, "/echo", &echo_args, 60).and_then(|v| {
+                Ok((
+                    number(&v, "msgs_per_sec")?,
+                    number(&v, "p50_us")?,
+                    number(&v, "p99_us")?,
+                ))
+            });
+            match (measured, best.get_mut(index)) {
+                (Ok(run), Some(slot)) => {
+                    if slot.is_none_or(|kept| run.0 > kept.0) {
+                        *slot = Some(run);
+                    }
+                }
+                (Ok(_), None) => {}
+                (Err(error), _) => step(&format!("echo round {round}, {label}: {error:#}")),
+            }
+        }
+    }
+    stop_if_interrupted()?;
+    let mut echo_rates = Vec::new();
+    for ((_, label), kept) in targets.iter().zip(best) {
+        let what = format!("{echo_label} {label}");
+        match kept {
+            Some((rate, p50, p99)) => {
+                rows.push(Row::new(
+                    what,
+                    format!(
+                        "{} msg/s   p50 {} µs   p99 {} µs",
+                        thousands(rate),
+                        thousands(p50),
+                        thousands(p99)
+                    ),
+                    "",
+                    "",
+                ));
+                echo_rates.push(Some(rate));
+            }
+            None => {
+                failures += 1;
+                rows.push(Row::new(what, "FAILED (error on stderr)", "", "-"));
+                echo_rates.push(None);
+            }
+        }
+    }
+    for (index, label, goal) in [(1, "raw", GOAL_VS_RAW), (2, "python", GOAL_VS_PYTHON)] {
+        let what = format!("echo: wslab / {label}");
+        let goal_text = format!("≥ {goal}×");
+        match (
+            echo_rates.first().copied().flatten(),
+            echo_rates.get(index).copied().flatten(),
+        ) {
+            (Some(wslab), Some(other)) if other > 0.0 => {
+                let ratio = wslab / other;
+                rows.push(Row::new(
+                    what,
+                    format!("{ratio:.2}×"),
+                    &goal_text,
+                    &verdict(ratio >= goal),
+                ));
+            }
+            _ => rows.push(Row::new(what, "not measured", &goal_text, "-")),
+        }
+    }
+
+    let idle_count = IDLE_CONNECTIONS.to_string();
+    let what = format!("{} idle conns (wslab)", thousands(IDLE_CONNECTIONS as f64));
+    let goal = format!("≥ {} conns/GiB", thousands(GOAL_IDLE_PER_GIB));
+    stop_if_interrupted()?;
+    let idle = kit
+        .measure(
+            Target::Wslab,
+            "/echo",
+            &[
+                "idle",
+                "--url",
+                "{url}",
+                "--connections",
+                &idle_count,
+                "--pid",
+                "{pid}",
+            ],
+            120,
+        )
+        .and_then(|v| {
+            Ok((
+                number(&v, "opened")?,
+                number(&v, "rss_per_connection_kib")?,
+                number(&v, "connections_per_gib")?,
+            ))
+        });
+    match idle {
+        Ok((opened, per_connection, per_gib)) => {
+            let short = if (opened as usize) < IDLE_CONNECTIONS {
+                format!(" (only {} opened)", thousands(opened))
+            } else {
+                String::new()
+            };
+            rows.push(Row::new(
+                what,
+                format!(
+                    "{per_connection:.1} KiB/conn = {} conns/GiB{short}",
+                    thousands(per_gib)
+                ),
+                &goal,
+                &verdict(per_gib >= GOAL_IDLE_PER_GIB && short.is_empty()),
+            ));
+        }
+        Err(error) => {
+            failures += 1;
+            rows.push(Row::failed(what, &error));
+        }
+    }
+
+    let clients = FANOUT_CLIENTS.to_string();
+    let messages = FANOUT_MESSAGES.to_string();
+    let what = format!(
+        "chat fan-out to {} clients, {FANOUT_MESSAGES} msgs",
+        thousands(FANOUT_CLIENTS as f64)
+    );
+    let goal = format!("p99 ≤ {GOAL_FANOUT_P99_MS} ms");
+    stop_if_interrupted()?;
+    let fanout = kit
+        .measure(
+            Target::Wslab,
+            "/chat",
+            &[
+                "fanout",
+                "--url",
+                "{url}",
+                "--clients",
+                &clients,
+                "--messages",
+                &messages,
+            ],
+            120,
+        )
+        .and_then(|v| Ok((number(&v, "p50_ms")?, number(&v, "p99_ms")?)));
+    match fanout {
+        Ok((p50, p99)) => rows.push(Row::new(
+            what,
+            format!("p50 {p50:.1} ms   p99 {p99:.1} ms"),
+            &goal,
+            &verdict(p99 <= GOAL_FANOUT_P99_MS),
+        )),
+        Err(error) => {
+            failures += 1;
+            rows.push(Row::failed(what, &error));
+        }
+    }
+
+    let cycles = SOAK_CYCLES.to_string();
+    let what = format!(
+        "soak, {} connect/close cycles",
+        thousands(SOAK_CYCLES as f64)
+    );
+    let goal = format!("after ≤ before × {:.2}", 1.0 + GOAL_SOAK_GROWTH);
+    stop_if_interrupted()?;
+    let soak = kit
+        .measure(
+            Target::Wslab,
+            "/echo",
+            &[
+                "soak", "--url", "{url}", "--cycles", &cycles, "--pid", "{pid}",
+            ],
+            180,
+        )
+        .and_then(|v| {
+            Ok((
+                number(&v, "rss_before_kib")?,
+                number(&v, "rss_after_kib")?,
+                number(&v, "failed")?,
+            ))
+        });
+    match soak {
+        Ok((before, after, failed)) => {
+            let growth = after / before - 1.0;
+            let failed_note = if failed > 0.0 {
+                format!(" ({} cycles failed)", thousands(failed))
+            } else {
+                String::new()
+            };
+            rows.push(Row::new(
+                what,
+                format!(
+                    "RSS {:.1} MiB before, {:.1} MiB after ({:+.1} %){failed_note}",
+                    before / 1024.0,
+                    after / 1024.0,
+                    growth * 100.0
+                ),
+                &goal,
+                &verdict(growth <= GOAL_SOAK_GROWTH && failed == 0.0),
+            ));
+        }
+        Err(error) => {
+            failures += 1;
+            rows.push(Row::failed(what, &error));
+        }
+    }
+
+    stop_if_interrupted()?;
+    print_table(&rows);
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

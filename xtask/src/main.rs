@@ -7,6 +7,9 @@
 //! cargo xtask test                            every check and every suite; ends with "N passed, N failed"
 //! cargo xtask bench size                      release transfer size of the app
 //! cargo xtask bench chat                      chat page at 1k / 10k / 100k lines in Chromium
+//! cargo xtask bench ticker                    ticker page at 1k / 5k / 10k quotes/s in Chromium
+//! cargo xtask bench recovery                  reconnects and a restart drill in Chromium
+//! cargo xtask bench server                    wslab-server vs raw tokio-tungstenite vs Python websockets
 //! cargo xtask fuzz [SECONDS]                  fuzz the protocol decoders (default 60 s; not in CI)
 //! ```
 //!
@@ -59,14 +62,19 @@ fn run() -> Result<ExitCode> {
         Some("fuzz") => fuzz::run(&root, args.get(1).map(String::as_str)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [--addr ADDR] [server flags] | dev | test | bench size|chat>\n\
+                "usage: cargo xtask <serve [--addr ADDR] [server flags] | dev | test \
+                 | bench size|chat|ticker|recovery|server | fuzz [SECONDS]>\n\
                  \n  serve   build the app in release and serve it with every endpoint\
                  \n          (other flags go to wslab-server: see `cargo run -p wslab-server -- --help`)\
                  \n  dev     server + trunk serve (live reload) on http://127.0.0.1:8081\
                  \n  test    fmt, clippy (native + wasm32), native tests, wasm tests in Chromium, end-to-end\
                  \n  fuzz    [SECONDS] fuzz the protocol decoders (default 60 s)\
                  \n  bench   size: release wasm / js / css, raw and gzipped\
-                 \n          chat: DOM rows, append latency, typing, memory at 1k / 10k / 100k lines"
+                 \n          chat: DOM rows, append latency, typing, memory at 1k / 10k / 100k lines\
+                 \n          ticker: frame times and quotes applied at 1k / 5k / 10k quotes/s\
+                 \n          recovery: reconnect times and a restart drill\
+                 \n          server: echo msgs/s and latency vs raw tokio-tungstenite and Python websockets,\
+                 \n                  memory per idle connection, chat fan-out latency, memory after a soak"
             );
             Ok(ExitCode::from(2))
         }

@@ -85,6 +85,44 @@ pub fn output_of(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Runs `command` with stdout captured (stderr inherited) and returns its stdout if it
+/// succeeds within `limit`; past the limit, on Ctrl-C or on failure it is stopped and this
+/// fails.
+pub fn output_within(command: &mut Command, name: &str, limit: Duration) -> Result<String> {
+    command.stdout(Stdio::piped());
+    let mut guard = Guard::spawn(command, name)?;
+    let mut stdout = guard
+        .child
+        .stdout
+        .take()
+        .with_context(|| format!("{name} stdout is not piped"))?;
+    let reader = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = guard.child.try_wait()? {
+            break status;
+        }
+        if interrupted() {
+            bail!("{name}: interrupted");
+        }
+        if Instant::now() >= deadline {
+            bail!("{name} did not finish within {} s", limit.as_secs());
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    let text = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("{name}: the stdout reader panicked"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(text)
+}
+
 /// A child that is stopped (SIGTERM, then kill) when the guard drops.
 pub struct Guard {
     child: Child,
@@ -160,19 +198,23 @@ impl Server {
         env: &Env,
     ) -> Result<Self> {
         let mut command = command(&binary.to_string_lossy(), env);
-        command
-            .args(["--addr", addr])
-            .args(extra)
-            .stdout(Stdio::piped());
+        command.args(["--addr", addr]).args(extra);
         if let Some(dist) = dist {
             command.arg("--dist").arg(dist);
         }
-        let mut guard = Guard::spawn(&mut command, "wslab-server")?;
+        Self::start_command(&mut command, "wslab-server")
+    }
+
+    /// Starts `command`, a server whose first stdout line is `listening on SCHEME://ADDR`
+    /// (wslab-server, or one it is compared with), and waits for that line.
+    pub fn start_command(command: &mut Command, name: &str) -> Result<Self> {
+        command.stdout(Stdio::piped());
+        let mut guard = Guard::spawn(command, name)?;
         let stdout = guard
             .child
             .stdout
             .take()
-            .context("wslab-server stdout is not piped")?;
+            .with_context(|| format!("{name} stdout is not piped"))?;
         let (tx, rx) = std::sync::mpsc::channel();
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
@@ -185,17 +227,22 @@ impl Server {
         });
         let first = rx
             .recv_timeout(Duration::from_secs(30))
-            .context("wslab-server printed nothing within 30 s")?
-            .context("wslab-server closed stdout before saying where it listens")??;
+            .with_context(|| format!("{name} printed nothing within 30 s"))?
+            .with_context(|| format!("{name} closed stdout before saying where it listens"))??;
         let (scheme, addr) = first
             .strip_prefix("listening on ")
             .and_then(|url| url.trim().split_once("://"))
-            .with_context(|| format!("unexpected first line from wslab-server: {first:?}"))?;
+            .with_context(|| format!("unexpected first line from {name}: {first:?}"))?;
         Ok(Self {
             guard,
             scheme: scheme.to_owned(),
             addr: addr.to_owned(),
         })
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.guard.child.id()
     }
 
     /// `host:port` it listens on.

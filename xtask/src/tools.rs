@@ -1,7 +1,7 @@
 //! Installs what the commands need, skipping what is present at the right version:
 //! the wasm32 target, trunk 0.21.14, wasm-bindgen-cli at the Cargo.lock version, wasm-opt
-//! from npm `binaryen@132` (Debian's binaryen is too old), and for tests Debian's chromium
-//! and chromium-driver.
+//! from npm `binaryen@132` (Debian's binaryen is too old), for tests Debian's chromium
+//! and chromium-driver, and for `bench server` PyPI `websockets` in a venv.
 
 use std::{
     path::{Path, PathBuf},
@@ -18,6 +18,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
 /// cargo-fuzz's version, for `cargo xtask fuzz`.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
+/// PyPI `websockets` version for the Python echo server of `bench server`.
+pub const PY_WEBSOCKETS_VERSION: &str = "17.4";
 /// Where Debian puts Chromium and ChromeDriver.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// ChromeDriver, used by wasm-bindgen-test-runner and the end-to-end suite.
@@ -200,6 +202,43 @@ fn ensure_wasm_opt() -> Result<PathBuf> {
         "npm install binaryen",
     )?;
     Ok(bin)
+}
+
+/// A venv under the user cache with PyPI `websockets` at [`PY_WEBSOCKETS_VERSION`]; returns
+/// its `python`.
+pub fn ensure_python_websockets() -> Result<PathBuf> {
+    let venv = cache_dir().join("py-websockets");
+    let python = venv.join("bin/python");
+    let version = output_of(
+        Command::new(&python).args(["-c", "import websockets; print(websockets.__version__)"]),
+    )
+    .unwrap_or_default();
+    if version.trim() == PY_WEBSOCKETS_VERSION {
+        return Ok(python);
+    }
+    if !python.exists() {
+        step(&format!("creating a Python venv in {}", venv.display()));
+        run_checked(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "python3 -m venv",
+        )?;
+    }
+    step(&format!(
+        "installing websockets=={PY_WEBSOCKETS_VERSION} from PyPI (found: {:?})",
+        version.trim()
+    ));
+    run_checked(
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("websockets=={PY_WEBSOCKETS_VERSION}"),
+        ]),
+        "pip install websockets",
+    )?;
+    Ok(python)
 }
 
 fn ensure_chromium() -> Result<()> {
