@@ -123,6 +123,7 @@ fn run_bench(root: &Path, env: &process::Env, name: &str) -> Result<()> {
 ///   (the fd hard limit here is 20,000);
 /// - `--max-message-rate` (default 1,000/s per connection): above one closed-loop echo
 ///   connection's rate, so the limiter is still run on every message but never closes.
+///
 /// Every other limit (64 KiB messages, 4 KiB read buffer, pings, handshake timeout) is the
 /// server's default: the bench measures the server as it ships.
 #[rustfmt::skip]
