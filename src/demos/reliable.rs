@@ -74,7 +74,8 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             move |(url, policy)| {
                 let on_event =
                     Callback::from(move |event| dispatch.dispatch(Action::Event(event, max)));
-                let started = ReliableAgent::start(url.to_string(), policy.clone(), on_event, None);
+                let started =
+                    ReliableAgent::start(url.to_string(), policy.clone(), on_event, None, None);
                 started.connect();
                 *agent.borrow_mut() = Some(started);
                 move || drop(agent.borrow_mut().take())
