@@ -1,12 +1,13 @@
 //! wslab: the WebSocket demos of the Brython `browser.websocket` docs, as a Yew app.
 //!
 //! [`socket`] is the doc's API in Rust and the service agent components own; [`demos`]
-//! holds one module per demo; [`app`] is the shell. A thin `main.rs` mounts [`App`], and
-//! tests mount any component on its own.
+//! holds one module per demo; [`inspector`] is the message inspector they all share; [`app`]
+//! is the shell. A thin `main.rs` mounts [`App`], and tests mount any component on its own.
 
 pub mod app;
 pub mod demos;
 pub mod format;
+pub mod inspector;
 pub mod route;
 pub mod settings;
 pub mod socket;

@@ -12,17 +12,23 @@
 //! [`SocketAgent`] is the *service agent*: one task owns the browser socket, commands go
 //! in through a channel, and every frame comes out, in order, as a typed [`SocketEvent`]
 //! for a component's reducer. [`use_socket`] is the hook a component uses to own one.
-//! The types in [`types`] are plain data, unit-tested natively.
+//! The types in [`types`] are plain data, unit-tested natively. A [`Tap`] given when a
+//! socket opens sees all of its traffic (the message inspector's feed, see [`tap`]).
 
 mod agent;
 mod hook;
 pub mod reliable;
 mod reliable_agent;
+pub mod tap;
 pub mod types;
 
 pub use agent::{SocketAgent, supported};
-pub use hook::{UseReliableHandle, UseSocketHandle, use_reliable, use_socket};
+pub use hook::{
+    UseReliableHandle, UseSocketHandle, use_reliable, use_reliable_with_tap, use_socket,
+    use_socket_with_tap,
+};
 pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot};
+pub use tap::{Direction, Payload, Tap, TapEvent};
 pub use types::{
     CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,
 };

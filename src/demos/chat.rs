@@ -18,7 +18,8 @@ use yew::prelude::*;
 
 use crate::{
     demos::{on_enter, use_prefilled, value_of},
-    socket::{ReliableEvent, reliable::Status, use_reliable},
+    inspector::{Inspector, use_inspector},
+    socket::{ReliableEvent, reliable::Status, use_reliable_with_tap},
 };
 use state::{Action, ChatState};
 
@@ -60,7 +61,8 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
                 .collect()
         })
     };
-    let socket = use_reliable(on_event, resume);
+    let inspector = use_inspector();
+    let socket = use_reliable_with_tap(on_event, resume, Some(inspector.tap()));
     let client = ChatClient::new(socket);
     let username = use_prefilled("User".into());
     let room = use_prefilled(DEFAULT_ROOM.into());
@@ -163,6 +165,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
                     onkeypress={on_enter(send.clone())} />
                 <button id="chat-send" disabled={!open} onclick={send.reform(|_: MouseEvent| ())}>{ "Send" }</button>
             </div>
+            <Inspector link={inspector} id_prefix="chat" />
         </section>
     }
 }

@@ -14,7 +14,8 @@ use crate::{
         socket_log::{Action, SocketLogState, view_log, view_status},
         use_prefilled, value_of,
     },
-    socket::{Message, OpenOptions, SocketError, use_socket},
+    inspector::{Inspector, use_inspector},
+    socket::{Message, OpenOptions, SocketError, use_socket_with_tap},
 };
 
 /// Props of [`EchoDemo`].
@@ -28,7 +29,11 @@ pub struct EchoDemoProps {
 #[component]
 pub fn EchoDemo(props: &EchoDemoProps) -> Html {
     let state = use_reducer(SocketLogState::default);
-    let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
+    let inspector = use_inspector();
+    let socket = use_socket_with_tap(
+        state.dispatcher().to_callback().reform(Action::Socket),
+        Some(inspector.tap()),
+    );
     let url = use_prefilled(props.default_url.clone());
     let protocols = use_node_ref();
     let data = use_node_ref();
@@ -131,6 +136,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
             </details>
             { view_status(&state, "echo-status") }
             { view_log(&state.log, "echo-log") }
+            <Inspector link={inspector} id_prefix="echo" />
         </section>
     }
 }

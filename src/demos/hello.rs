@@ -8,7 +8,8 @@ use crate::{
         socket_log::{Action, SocketLogState, view_log},
         use_prefilled, value_of,
     },
-    socket::{Message, OpenOptions, ReadyState, use_socket},
+    inspector::{Inspector, use_inspector},
+    socket::{Message, OpenOptions, ReadyState, use_socket_with_tap},
 };
 
 /// Props of [`HelloDemo`].
@@ -22,7 +23,11 @@ pub struct HelloDemoProps {
 #[component]
 pub fn HelloDemo(props: &HelloDemoProps) -> Html {
     let state = use_reducer(SocketLogState::default);
-    let socket = use_socket(state.dispatcher().to_callback().reform(Action::Socket));
+    let inspector = use_inspector();
+    let socket = use_socket_with_tap(
+        state.dispatcher().to_callback().reform(Action::Socket),
+        Some(inspector.tap()),
+    );
     // What to send once the socket opens.
     let pending = use_mut_ref(|| None::<String>);
     let text = use_prefilled("Bonjour serveur".into());
@@ -64,6 +69,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
                 <button id="hello-send" onclick={say_hello} disabled={!state.can_open()}>{ "Say hello" }</button>
             </div>
             { view_log(&state.log, "hello-log") }
+            <Inspector link={inspector} id_prefix="hello" />
         </section>
     }
 }

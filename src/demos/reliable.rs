@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use crate::{
     demos::{on_enter, socket_log::view_log, ticker::Sparkline, use_prefilled, value_of},
+    inspector::{Inspector, use_inspector},
     socket::{
         ReliableAgent,
         reliable::{Heartbeat, Policy, Status},
@@ -65,16 +66,24 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
     let fault_code = use_prefilled("1011".into());
     // Re-render every 100 ms while a countdown shows.
     let clock = use_state(|| 0u32);
+    let inspector = use_inspector();
 
     // Start (and connect, as the seed does) when shown; stop when gone.
     {
         let (agent, dispatch, max) = (agent.clone(), view.dispatcher(), props.policy.max_attempts);
+        let tap = inspector.tap();
         use_effect_with(
             (props.url.clone(), props.policy.clone()),
             move |(url, policy)| {
                 let on_event =
                     Callback::from(move |event| dispatch.dispatch(Action::Event(event, max)));
-                let started = ReliableAgent::start(url.to_string(), policy.clone(), on_event, None);
+                let started = ReliableAgent::start(
+                    url.to_string(),
+                    policy.clone(),
+                    on_event,
+                    None,
+                    Some(tap),
+                );
                 started.connect();
                 *agent.borrow_mut() = Some(started);
                 move || drop(agent.borrow_mut().take())
@@ -253,6 +262,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             </fieldset>
             <span class="visually-hidden" aria-live="polite">{ phase(status) }</span>
             { view_log(&view.timeline, "reliable-log") }
+            <Inspector link={inspector} id_prefix="reliable" />
         </section>
     }
 }

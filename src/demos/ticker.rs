@@ -24,7 +24,8 @@ use yew::prelude::*;
 
 use crate::{
     demos::{on_enter, use_prefilled, value_of},
-    socket::{Message, ReliableEvent, SocketEvent, use_reliable},
+    inspector::{Inspector, use_inspector},
+    socket::{Message, ReliableEvent, SocketEvent, use_reliable_with_tap},
 };
 use state::{
     Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
@@ -123,7 +124,10 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             serde_json::to_string(&request).into_iter().collect()
         })
     };
-    let socket = use_reliable(on_event, resume);
+    // Records every quote frame too: cheaply (one batch per animation frame, rows only
+    // while the panel is open), so the table keeps its frame rate.
+    let inspector = use_inspector();
+    let socket = use_reliable_with_tap(on_event, resume, Some(inspector.tap()));
     let client = LiveDataClient::new(socket, callbacks);
     *client_slot.borrow_mut() = Some(client.clone());
 
@@ -276,6 +280,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            <Inspector link={inspector} id_prefix="ticker" />
         </section>
     }
 }

@@ -6,6 +6,9 @@
 //! event (a gloo-events listener, removed when the task ends), `url`, `bufferedAmount`, and
 //! a close with code 1000 on drop (gloo's own drop closes without a code, which the server
 //! sees as 1005).
+//!
+//! An optional [`Tap`] sees every data frame in both directions and each ready state, from
+//! the same task, in the order they happened (see [`super::tap`]).
 
 use std::{cell::Cell, rc::Rc};
 
@@ -22,8 +25,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wslab_protocol::close::CloseRequest;
 use yew::Callback;
 
-use super::types::{
-    CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,
+use super::{
+    tap::{Direction, Payload, Tap, TapEvent},
+    types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
 };
 
 /// How often `bufferedAmount` is re-read while it is above zero.
@@ -50,6 +54,7 @@ pub struct SocketAgent {
     /// Read-only view of the socket for the doc's properties; the task does all I/O.
     raw: web_sys::WebSocket,
     alive: Rc<Cell<bool>>,
+    tap: Option<Tap>,
 }
 
 impl std::fmt::Debug for SocketAgent {
@@ -71,6 +76,20 @@ impl SocketAgent {
     pub fn open(
         options: &OpenOptions,
         on_event: Callback<SocketEvent>,
+    ) -> Result<Self, SocketError> {
+        Self::open_with_tap(options, on_event, None)
+    }
+
+    /// [`Self::open`], also reporting every frame and ready state to `tap` (if any):
+    /// `Connecting` at once, `Open`, `Closing` when a close is started, and `Closed` on the
+    /// close event or when the handle is dropped.
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with_tap(
+        options: &OpenOptions,
+        on_event: Callback<SocketEvent>,
+        tap: Option<Tap>,
     ) -> Result<Self, SocketError> {
         if !supported() {
             return Err(SocketError::Unsupported);
@@ -117,12 +136,17 @@ impl SocketAgent {
             commands: command_rx,
             alive: Rc::clone(&alive),
             on_event,
+            tap: tap.clone(),
         };
+        if let Some(tap) = &tap {
+            tap.emit(TapEvent::State(ReadyState::Connecting));
+        }
         wasm_bindgen_futures::spawn_local(task.run());
         Ok(Self {
             commands,
             raw,
             alive,
+            tap,
         })
     }
 
@@ -166,6 +190,11 @@ impl Drop for SocketAgent {
         // Synchronous, so the server sees 1000 even if the page is going away.
         let _ = self.raw.close_with_code(wslab_protocol::close::NORMAL);
         self.commands.close_channel();
+        // The task says nothing more, so the tap learns the end here (a socket abandoned
+        // or replaced gets no close event).
+        if let Some(tap) = &self.tap {
+            tap.emit(TapEvent::State(ReadyState::Closed));
+        }
     }
 }
 
@@ -178,6 +207,7 @@ struct Task {
     commands: UnboundedReceiver<Command>,
     alive: Rc<Cell<bool>>,
     on_event: Callback<SocketEvent>,
+    tap: Option<Tap>,
 }
 
 /// One thing the task woke up for.
@@ -232,11 +262,20 @@ impl Task {
                     }
                     event
                 }
-                Wake::Command(Some(Command::Close(request))) => self
-                    .raw
-                    .close_with_code_and_reason(request.code(), request.reason())
-                    .err()
-                    .map(|error| SocketEvent::Failed(SocketError::CloseFailed(js_message(&error)))),
+                Wake::Command(Some(Command::Close(request))) => {
+                    match self
+                        .raw
+                        .close_with_code_and_reason(request.code(), request.reason())
+                    {
+                        Ok(()) => {
+                            self.report(|| TapEvent::State(ReadyState::Closing));
+                            None
+                        }
+                        Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(
+                            js_message(&error),
+                        ))),
+                    }
+                }
                 Wake::BufferTick => {
                     let buffered = self.raw.buffered_amount();
                     if buffered > 0 {
@@ -249,8 +288,26 @@ impl Task {
                 return;
             }
             if let Some(event) = event {
+                match &event {
+                    SocketEvent::Open { .. } => self.report(|| TapEvent::State(ReadyState::Open)),
+                    SocketEvent::Message(message) => {
+                        self.report(|| TapEvent::Frame(Direction::In, Payload::from(message)));
+                    }
+                    SocketEvent::Close(_) => self.report(|| TapEvent::State(ReadyState::Closed)),
+                    _ => {}
+                }
                 self.on_event.emit(event);
             }
+        }
+    }
+
+    /// Tells the tap, if there is one and the handle is still held; `event` is only built
+    /// (and a payload copied) when someone listens.
+    fn report(&self, event: impl FnOnce() -> TapEvent) {
+        if let Some(tap) = &self.tap
+            && self.alive.get()
+        {
+            tap.emit(event());
         }
     }
 
@@ -260,12 +317,22 @@ impl Task {
         if state != ReadyState::Open {
             return Some(SocketEvent::Failed(SocketError::NotOpen(state)));
         }
+        // Copied for the tap before gloo takes the message; reported once the send worked.
+        let tapped = self
+            .tap
+            .is_some()
+            .then(|| TapEvent::Frame(Direction::Out, Payload::from(&message)));
         let frame = match message {
             Message::Text(text) => GlooMessage::Text(text),
             Message::Bytes(bytes) => GlooMessage::Bytes(bytes),
         };
         match self.socket.send(frame).await {
-            Ok(()) => Some(SocketEvent::Buffered(self.raw.buffered_amount())),
+            Ok(()) => {
+                if let Some(event) = tapped {
+                    self.report(|| event);
+                }
+                Some(SocketEvent::Buffered(self.raw.buffered_amount()))
+            }
             Err(error) => Some(SocketEvent::Failed(SocketError::Send(error.to_string()))),
         }
     }

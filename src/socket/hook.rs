@@ -8,6 +8,7 @@ use super::{
     ReliableAgent, ReliableEvent,
     agent::SocketAgent,
     reliable::Policy,
+    tap::Tap,
     types::{Message, OpenOptions, SocketError, SocketEvent, SocketInfo},
 };
 
@@ -18,6 +19,7 @@ use super::{
 pub struct UseSocketHandle {
     agent: Rc<RefCell<Option<SocketAgent>>>,
     on_event: Rc<RefCell<Callback<SocketEvent>>>,
+    tap: Option<Tap>,
 }
 
 impl PartialEq for UseSocketHandle {
@@ -37,7 +39,7 @@ impl UseSocketHandle {
         let newest = Rc::clone(&self.on_event);
         // Events go to the newest callback the component rendered with, never a stale one.
         let forward = Callback::from(move |event| newest.borrow().emit(event));
-        let agent = SocketAgent::open(options, forward)?;
+        let agent = SocketAgent::open_with_tap(options, forward, self.tap.clone())?;
         *self.agent.borrow_mut() = Some(agent);
         Ok(())
     }
@@ -91,6 +93,19 @@ impl UseSocketHandle {
 /// ```
 #[hook]
 pub fn use_socket(on_event: Callback<SocketEvent>) -> UseSocketHandle {
+    use_socket_with_tap(on_event, None)
+}
+
+/// [`use_socket`] whose sockets report all their traffic and ready states to `tap`.
+///
+/// # Example
+/// ```ignore
+/// let inspector = use_inspector();
+/// let socket = use_socket_with_tap(on_event, Some(inspector.tap()));
+/// html! { <Inspector link={inspector} id_prefix="echo" /> }
+/// ```
+#[hook]
+pub fn use_socket_with_tap(on_event: Callback<SocketEvent>, tap: Option<Tap>) -> UseSocketHandle {
     let agent = use_mut_ref(|| None::<SocketAgent>);
     let newest = use_mut_ref(Callback::noop);
     *newest.borrow_mut() = on_event;
@@ -101,6 +116,7 @@ pub fn use_socket(on_event: Callback<SocketEvent>) -> UseSocketHandle {
     UseSocketHandle {
         agent,
         on_event: newest,
+        tap,
     }
 }
 
@@ -112,6 +128,7 @@ pub struct UseReliableHandle {
     agent: Rc<RefCell<Option<ReliableAgent>>>,
     on_event: Rc<RefCell<Callback<ReliableEvent>>>,
     resume: Rc<RefCell<Callback<(), Vec<String>>>>,
+    tap: Option<Tap>,
 }
 
 impl PartialEq for UseReliableHandle {
@@ -129,7 +146,13 @@ impl UseReliableHandle {
         let forward = Callback::from(move |event| newest.borrow().emit(event));
         let resume_newest = Rc::clone(&self.resume);
         let resume = Callback::from(move |()| resume_newest.borrow().emit(()));
-        let agent = ReliableAgent::start(url.to_owned(), policy, forward, Some(resume));
+        let agent = ReliableAgent::start(
+            url.to_owned(),
+            policy,
+            forward,
+            Some(resume),
+            self.tap.clone(),
+        );
         agent.connect();
         *self.agent.borrow_mut() = Some(agent);
     }
@@ -172,6 +195,17 @@ pub fn use_reliable(
     on_event: Callback<ReliableEvent>,
     resume: Callback<(), Vec<String>>,
 ) -> UseReliableHandle {
+    use_reliable_with_tap(on_event, resume, None)
+}
+
+/// [`use_reliable`] whose every socket, across reconnects, reports its traffic and ready
+/// states to `tap`.
+#[hook]
+pub fn use_reliable_with_tap(
+    on_event: Callback<ReliableEvent>,
+    resume: Callback<(), Vec<String>>,
+    tap: Option<Tap>,
+) -> UseReliableHandle {
     let agent = use_mut_ref(|| None::<ReliableAgent>);
     let newest = use_mut_ref(Callback::noop);
     *newest.borrow_mut() = on_event;
@@ -185,5 +219,6 @@ pub fn use_reliable(
         agent,
         on_event: newest,
         resume: newest_resume,
+        tap,
     }
 }

@@ -1,7 +1,9 @@
 //! The reliable connection's driver in the browser: one task owns the state machine of
 //! [`super::reliable`], the current [`SocketAgent`], a timer for the machine's deadline, and
 //! the window's `online` / `offline` / `visibilitychange` listeners. Inputs come in through
-//! one channel; every step is reported to the component as [`ReliableEvent`]s.
+//! one channel; every step is reported to the component as [`ReliableEvent`]s. An optional
+//! [`Tap`] is handed to each socket it opens, so it sees every frame (heartbeats, resume
+//! frames and the outbox included) across reconnects.
 
 use std::{cell::Cell, rc::Rc};
 
@@ -18,6 +20,7 @@ use yew::Callback;
 use super::{
     agent::SocketAgent,
     reliable::{Effect, Input, Machine, Millis, Policy, Status},
+    tap::Tap,
     types::{CloseEvent, Message, OpenOptions, SocketEvent},
 };
 
@@ -85,12 +88,14 @@ impl ReliableAgent {
     /// Starts the task for `url` with `policy`; nothing connects until [`Self::connect`].
     ///
     /// `resume`, if given, is asked on every open for frames to send first, before the
-    /// outbox: what re-establishes the session (rejoin rooms, resubscribe symbols).
+    /// outbox: what re-establishes the session (rejoin rooms, resubscribe symbols). `tap`,
+    /// if given, sees every socket's traffic and ready states.
     pub fn start(
         url: String,
         policy: Policy,
         on_event: Callback<ReliableEvent>,
         resume: Option<Callback<(), Vec<String>>>,
+        tap: Option<Tap>,
     ) -> Self {
         let (commands, wakes) = mpsc::unbounded();
         let alive = Rc::new(Cell::new(true));
@@ -102,6 +107,7 @@ impl ReliableAgent {
             sender: commands.clone(),
             on_event,
             resume,
+            tap,
             alive: Rc::clone(&alive),
             simulated_offline: false,
         };
@@ -153,6 +159,7 @@ struct Task {
     sender: UnboundedSender<Wake>,
     on_event: Callback<ReliableEvent>,
     resume: Option<Callback<(), Vec<String>>>,
+    tap: Option<Tap>,
     alive: Rc<Cell<bool>>,
     simulated_offline: bool,
 }
@@ -292,7 +299,8 @@ impl Task {
                     let forward = Callback::from(move |event| {
                         let _ = sender.unbounded_send(Wake::Socket(id, event));
                     });
-                    match SocketAgent::open(&OpenOptions::new(&self.url), forward) {
+                    let options = OpenOptions::new(&self.url);
+                    match SocketAgent::open_with_tap(&options, forward, self.tap.clone()) {
                         Ok(agent) => self.socket = Some((id, agent)),
                         Err(error) => {
                             self.on_event.emit(ReliableEvent::Socket {

@@ -1,0 +1,885 @@
+//! The inspector's state: a bounded ring of frames, totals, the ready state, the filter and
+//! the pause. A pure reducer fed batches of tapped frames (with their time already taken),
+//! unit-tested natively.
+//!
+//! Counting rules, as the page labels them:
+//! - the **totals** (messages and bytes, in and out) count every frame since the inspector
+//!   was mounted, including frames the ring has dropped; **Clear** does not reset them;
+//! - **dropped** counts frames that fell out of the ring (over [`Limits`]) since the last
+//!   Clear;
+//! - while **paused**, the list shown is the one at the moment of the pause; frames are still
+//!   recorded and counted, and [`InspectorState::new_since_pause`] says how many arrived.
+
+use std::{collections::VecDeque, rc::Rc};
+
+use yew::{AttrValue, Reducible};
+
+use super::format::{contains_ignoring_case, hex, parse_hex, to_ndjson};
+use crate::socket::{Direction, Payload, ReadyState, TapEvent};
+
+/// Frames kept by default.
+pub const CAPACITY: usize = 1_000;
+
+/// Payload bytes kept by default (1,000 frames of 64 KiB would be 64 MiB).
+pub const BYTE_BUDGET: usize = 4 * 1024 * 1024;
+
+/// More frames than this within one second and the list stops being announced.
+pub const FLOOD_RATE: u32 = 10;
+
+/// How much the ring keeps; the oldest frames go first when either is exceeded. The newest
+/// frame is always kept, whatever its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// At most this many frames.
+    pub frames: usize,
+    /// At most this many payload bytes.
+    pub bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            frames: CAPACITY,
+            bytes: BYTE_BUDGET,
+        }
+    }
+}
+
+/// One recorded frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Increasing from 0 for every frame seen (dropped ones included); the render key.
+    pub id: u64,
+    /// When it was tapped: milliseconds since the Unix epoch (`Date.now()`).
+    pub at_ms: f64,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Its payload, shared with the tap.
+    pub payload: Payload,
+    /// Payload size in bytes.
+    pub size_bytes: usize,
+}
+
+/// A frame as the tap reported it, before the ring numbers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tapped {
+    /// When it was tapped (ms since the epoch).
+    pub at_ms: f64,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Its payload.
+    pub payload: Payload,
+}
+
+/// Messages and bytes, in and out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Frames received.
+    pub messages_in: u64,
+    /// Frames sent.
+    pub messages_out: u64,
+    /// Payload bytes received.
+    pub bytes_in: u64,
+    /// Payload bytes sent.
+    pub bytes_out: u64,
+}
+
+impl Totals {
+    /// Counts one frame of `size` bytes.
+    pub fn count(&mut self, direction: Direction, size: usize) {
+        let size = u64::try_from(size).unwrap_or(u64::MAX);
+        let (messages, bytes) = match direction {
+            Direction::In => (&mut self.messages_in, &mut self.bytes_in),
+            Direction::Out => (&mut self.messages_out, &mut self.bytes_out),
+        };
+        *messages = messages.saturating_add(1);
+        *bytes = bytes.saturating_add(size);
+    }
+
+    /// Frames in both directions.
+    pub fn messages(&self) -> u64 {
+        self.messages_in.saturating_add(self.messages_out)
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.messages_in = self.messages_in.saturating_add(other.messages_in);
+        self.messages_out = self.messages_out.saturating_add(other.messages_out);
+        self.bytes_in = self.bytes_in.saturating_add(other.bytes_in);
+        self.bytes_out = self.bytes_out.saturating_add(other.bytes_out);
+    }
+}
+
+/// What the tap collected between two renders, bounded like the ring: frames pushed out of
+/// it are only counted (in [`Batch::overflow`]), so a tab whose animation frames are
+/// suspended does not pile up payloads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Batch {
+    frames: VecDeque<Tapped>,
+    bytes: usize,
+    ready: Option<ReadyState>,
+    overflow: Totals,
+}
+
+impl Batch {
+    /// Adds what the tap reported at `at_ms`, keeping within `limits`.
+    pub fn push(&mut self, limits: Limits, at_ms: f64, event: TapEvent) {
+        match event {
+            TapEvent::State(ready) => self.ready = Some(ready),
+            TapEvent::Frame(direction, payload) => {
+                self.bytes = self.bytes.saturating_add(payload.len());
+                self.frames.push_back(Tapped {
+                    at_ms,
+                    direction,
+                    payload,
+                });
+                let overflow = &mut self.overflow;
+                evict(&mut self.frames, &mut self.bytes, limits, |gone: Tapped| {
+                    overflow.count(gone.direction, gone.payload.len());
+                });
+            }
+        }
+    }
+
+    /// Whether there is nothing to hand over.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.ready.is_none() && self.overflow.messages() == 0
+    }
+
+    /// Frames held (not counting the overflow).
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Frames that did not fit and are only counted.
+    pub fn overflow(&self) -> Totals {
+        self.overflow
+    }
+}
+
+/// Something whose payload counts against [`Limits::bytes`].
+trait Weighed {
+    fn weight(&self) -> usize;
+}
+
+impl Weighed for Tapped {
+    fn weight(&self) -> usize {
+        self.payload.len()
+    }
+}
+
+impl Weighed for Frame {
+    fn weight(&self) -> usize {
+        self.size_bytes
+    }
+}
+
+/// Pops the oldest items until `items` fits `limits` (the newest always stays).
+fn evict<T: Weighed>(
+    items: &mut VecDeque<T>,
+    bytes: &mut usize,
+    limits: Limits,
+    mut gone: impl FnMut(T),
+) {
+    while items.len() > limits.frames.max(1) || (*bytes > limits.bytes && items.len() > 1) {
+        let Some(item) = items.pop_front() else {
+            break;
+        };
+        *bytes = bytes.saturating_sub(item.weight());
+        gone(item);
+    }
+}
+
+/// Which directions the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DirectionFilter {
+    /// Both.
+    #[default]
+    All,
+    /// Received frames only.
+    In,
+    /// Sent frames only.
+    Out,
+}
+
+impl DirectionFilter {
+    /// Every choice, in the order the select lists them.
+    pub const ALL: [Self; 3] = [Self::All, Self::In, Self::Out];
+
+    /// The `<option>` value.
+    pub fn value(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::In => "in",
+            Self::Out => "out",
+        }
+    }
+
+    /// The `<option>` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "In and out",
+            Self::In => "In (received)",
+            Self::Out => "Out (sent)",
+        }
+    }
+
+    /// The choice for an `<option>` value (anything unknown shows all).
+    pub fn from_value(value: &str) -> Self {
+        match value {
+            "in" => Self::In,
+            "out" => Self::Out,
+            _ => Self::All,
+        }
+    }
+
+    /// Whether a frame going `direction` passes.
+    pub fn admits(self, direction: Direction) -> bool {
+        match self {
+            Self::All => true,
+            Self::In => direction == Direction::In,
+            Self::Out => direction == Direction::Out,
+        }
+    }
+}
+
+/// The list's filter: a case-insensitive substring of text payloads (or of the hex of binary
+/// ones) and a direction.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// What to look for; empty matches everything.
+    pub text: AttrValue,
+    /// Which directions to show.
+    pub direction: DirectionFilter,
+}
+
+impl Filter {
+    /// A matcher with the needle prepared once for a whole scan.
+    pub fn matcher(&self) -> Matcher {
+        let needle = self.text.trim().to_lowercase();
+        Matcher {
+            bytes: parse_hex(&needle),
+            needle,
+            direction: self.direction,
+        }
+    }
+}
+
+/// A [`Filter`] ready to test many frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    needle: String,
+    /// The needle read as hex bytes (`de ad`, `DEAD`), matched against binary payloads.
+    bytes: Option<Vec<u8>>,
+    direction: DirectionFilter,
+}
+
+impl Matcher {
+    /// Whether `frame` passes.
+    pub fn matches(&self, frame: &Frame) -> bool {
+        if !self.direction.admits(frame.direction) {
+            return false;
+        }
+        if self.needle.is_empty() {
+            return true;
+        }
+        match &frame.payload {
+            Payload::Text(text) => contains_ignoring_case(text, &self.needle),
+            Payload::Binary(data) => match &self.bytes {
+                Some(wanted) => data.windows(wanted.len()).any(|w| w == wanted.as_slice()),
+                // Not whole bytes ("d", "e a"): look in the hex as shown.
+                None => hex(data).contains(&self.needle),
+            },
+        }
+    }
+}
+
+/// The list frozen by a pause.
+#[derive(Debug, Clone, PartialEq)]
+struct Paused {
+    frozen: Rc<VecDeque<Frame>>,
+    /// `next_id` when paused: frames from here on are new.
+    since: u64,
+}
+
+/// Frames per second, to tell a readable trickle from a flood.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Flood {
+    window_start: f64,
+    count: u32,
+    flooding: bool,
+}
+
+impl Flood {
+    fn observe(&mut self, at_ms: f64) {
+        let elapsed = at_ms - self.window_start;
+        // A NaN time starts a new window too.
+        if elapsed.is_nan() || elapsed >= 1_000.0 {
+            // The last window decides, unless it ended long ago.
+            self.flooding = self.count > FLOOD_RATE && elapsed < 2_000.0;
+            self.window_start = at_ms;
+            self.count = 0;
+        }
+        self.count = self.count.saturating_add(1);
+        if self.count > FLOOD_RATE {
+            self.flooding = true;
+        }
+    }
+}
+
+/// The inspector as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectorState {
+    limits: Limits,
+    /// Shared with a pause's snapshot and the previous state; copied only when both differ.
+    frames: Rc<VecDeque<Frame>>,
+    bytes: usize,
+    next_id: u64,
+    dropped: u64,
+    totals: Totals,
+    ready: ReadyState,
+    filter: Filter,
+    paused: Option<Paused>,
+    expanded: bool,
+    flood: Flood,
+}
+
+impl Default for InspectorState {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+/// Everything that changes an [`InspectorState`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// What the tap collected since the last batch.
+    Record(Batch),
+    /// The filter text changed.
+    Filter(AttrValue),
+    /// The direction choice changed.
+    Direction(DirectionFilter),
+    /// Freeze the list (recording goes on).
+    Pause,
+    /// Back to the live list.
+    Resume,
+    /// Empty the list and the dropped count (not the totals).
+    Clear,
+    /// The panel was opened (`true`) or closed.
+    Expand(bool),
+}
+
+impl InspectorState {
+    /// An empty inspector keeping within `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            frames: Rc::default(),
+            bytes: 0,
+            next_id: 0,
+            dropped: 0,
+            totals: Totals::default(),
+            ready: ReadyState::Closed,
+            filter: Filter::default(),
+            paused: None,
+            expanded: false,
+            flood: Flood::default(),
+        }
+    }
+
+    /// The frames the list shows, oldest first: the frozen ones while paused, else the ring.
+    pub fn shown(&self) -> &VecDeque<Frame> {
+        match &self.paused {
+            Some(paused) => &paused.frozen,
+            None => &self.frames,
+        }
+    }
+
+    /// The ring, live even while paused, oldest first.
+    pub fn frames(&self) -> &VecDeque<Frame> {
+        &self.frames
+    }
+
+    /// Up to `limit` of the shown frames that pass the filter, newest first.
+    pub fn visible(&self, limit: usize) -> Vec<&Frame> {
+        let matcher = self.filter.matcher();
+        self.shown()
+            .iter()
+            .rev()
+            .filter(|frame| matcher.matches(frame))
+            .take(limit)
+            .collect()
+    }
+
+    /// The shown frames that pass the filter, oldest first, as NDJSON with full payloads.
+    pub fn export(&self) -> String {
+        let matcher = self.filter.matcher();
+        to_ndjson(self.shown().iter().filter(|frame| matcher.matches(frame)))
+    }
+
+    /// Totals since the inspector started (Clear keeps them).
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Frames that fell out of the ring since the last Clear.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The socket's latest ready state.
+    pub fn ready(&self) -> ReadyState {
+        self.ready
+    }
+
+    /// The filter.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Whether the list is frozen.
+    pub fn is_paused(&self) -> bool {
+        self.paused.is_some()
+    }
+
+    /// Frames recorded since the pause (0 when live).
+    pub fn new_since_pause(&self) -> u64 {
+        self.paused
+            .as_ref()
+            .map_or(0, |paused| self.next_id.saturating_sub(paused.since))
+    }
+
+    /// Whether the panel is open.
+    pub fn is_expanded(&self) -> bool {
+        self.expanded
+    }
+
+    /// Whether frames arrive faster than [`FLOOD_RATE`] per second.
+    pub fn is_flooding(&self) -> bool {
+        self.flood.flooding
+    }
+
+    /// Whether new rows should be announced to screen readers: only while the panel is
+    /// open, live, and the frames come slowly enough to be read.
+    pub fn announces(&self) -> bool {
+        self.expanded && self.paused.is_none() && !self.flood.flooding
+    }
+
+    fn record(&mut self, batch: Batch) {
+        if let Some(ready) = batch.ready {
+            self.ready = ready;
+        }
+        // Frames that never reached the ring: counted, numbered, dropped.
+        let lost = batch.overflow.messages();
+        if lost > 0 {
+            self.totals.add(&batch.overflow);
+            self.dropped = self.dropped.saturating_add(lost);
+            self.next_id = self.next_id.saturating_add(lost);
+            self.flood.flooding = true;
+        }
+        if batch.frames.is_empty() {
+            return;
+        }
+        let frames = Rc::make_mut(&mut self.frames);
+        for tapped in batch.frames {
+            let size_bytes = tapped.payload.len();
+            self.totals.count(tapped.direction, size_bytes);
+            self.flood.observe(tapped.at_ms);
+            frames.push_back(Frame {
+                id: self.next_id,
+                at_ms: tapped.at_ms,
+                direction: tapped.direction,
+                payload: tapped.payload,
+                size_bytes,
+            });
+            self.next_id = self.next_id.saturating_add(1);
+            self.bytes = self.bytes.saturating_add(size_bytes);
+        }
+        let dropped = &mut self.dropped;
+        evict(frames, &mut self.bytes, self.limits, |_| {
+            *dropped = dropped.saturating_add(1);
+        });
+    }
+}
+
+impl Reducible for InspectorState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // No-ops return `self`: no render.
+        let unchanged = match &action {
+            Action::Record(batch) => batch.is_empty(),
+            Action::Filter(text) => *text == self.filter.text,
+            Action::Direction(direction) => *direction == self.filter.direction,
+            Action::Pause => self.paused.is_some(),
+            Action::Resume => self.paused.is_none(),
+            Action::Clear => self.frames.is_empty() && self.dropped == 0 && self.paused.is_none(),
+            Action::Expand(open) => *open == self.expanded,
+        };
+        if unchanged {
+            return self;
+        }
+        let mut next = (*self).clone();
+        match action {
+            Action::Record(batch) => next.record(batch),
+            Action::Filter(text) => next.filter.text = text,
+            Action::Direction(direction) => next.filter.direction = direction,
+            Action::Pause => {
+                next.paused = Some(Paused {
+                    frozen: Rc::clone(&next.frames),
+                    since: next.next_id,
+                });
+            }
+            Action::Resume => next.paused = None,
+            Action::Clear => {
+                next.frames = Rc::default();
+                next.bytes = 0;
+                next.dropped = 0;
+                if next.paused.is_some() {
+                    next.paused = Some(Paused {
+                        frozen: Rc::default(),
+                        since: next.next_id,
+                    });
+                }
+            }
+            Action::Expand(open) => next.expanded = open,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(text: &str) -> Payload {
+        Payload::Text(text.to_owned().into())
+    }
+
+    fn binary(bytes: &[u8]) -> Payload {
+        Payload::Binary(Rc::from(bytes))
+    }
+
+    /// A batch of frames tapped 1 ms apart from `at`.
+    fn batch(at: f64, frames: impl IntoIterator<Item = (Direction, Payload)>) -> Batch {
+        let mut batch = Batch::default();
+        for (i, (direction, payload)) in frames.into_iter().enumerate() {
+            batch.push(
+                Limits::default(),
+                at + i as f64,
+                TapEvent::Frame(direction, payload),
+            );
+        }
+        batch
+    }
+
+    fn record(state: Rc<InspectorState>, frames: Batch) -> Rc<InspectorState> {
+        state.reduce(Action::Record(frames))
+    }
+
+    fn texts<'a>(frames: impl IntoIterator<Item = &'a Frame>) -> Vec<String> {
+        frames
+            .into_iter()
+            .map(|f| match &f.payload {
+                Payload::Text(t) => t.to_string(),
+                Payload::Binary(b) => hex(b),
+            })
+            .collect()
+    }
+
+    fn small(frames: usize, bytes: usize) -> Rc<InspectorState> {
+        Rc::new(InspectorState::new(Limits { frames, bytes }))
+    }
+
+    #[test]
+    fn records_frames_in_order_with_ids_sizes_and_totals() {
+        let state = record(
+            Rc::default(),
+            batch(
+                1_000.0,
+                [
+                    (Direction::Out, text("héllo")),
+                    (Direction::In, text("héllo")),
+                    (Direction::In, binary(&[1, 2, 3])),
+                ],
+            ),
+        );
+        let frames: Vec<_> = state.frames().iter().collect();
+        assert_eq!(frames.iter().map(|f| f.id).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(
+            frames.iter().map(|f| f.size_bytes).collect::<Vec<_>>(),
+            [6, 6, 3]
+        );
+        assert_eq!(frames[1].at_ms, 1_001.0);
+        assert_eq!(
+            state.totals(),
+            Totals {
+                messages_in: 2,
+                messages_out: 1,
+                bytes_in: 9,
+                bytes_out: 6
+            }
+        );
+        assert_eq!(state.dropped(), 0);
+        // Newest first in the list.
+        assert_eq!(texts(state.visible(10)), ["01 02 03", "héllo", "héllo"]);
+        assert_eq!(texts(state.visible(1)), ["01 02 03"]);
+    }
+
+    #[test]
+    fn the_ring_drops_the_oldest_beyond_its_capacity_and_counts_them() {
+        let state = small(3, usize::MAX);
+        let state = record(
+            state,
+            batch(0.0, (0..5).map(|i| (Direction::In, text(&i.to_string())))),
+        );
+        assert_eq!(texts(state.frames()), ["2", "3", "4"]);
+        assert_eq!(state.dropped(), 2);
+        assert_eq!(state.totals().messages_in, 5);
+        let state = record(state, batch(10.0, [(Direction::Out, text("5"))]));
+        assert_eq!(texts(state.frames()), ["3", "4", "5"]);
+        assert_eq!(state.frames().back().map(|f| f.id), Some(5));
+        assert_eq!(state.dropped(), 3);
+    }
+
+    #[test]
+    fn the_ring_keeps_within_its_byte_budget_but_always_the_newest() {
+        let state = small(100, 10);
+        let state = record(
+            state,
+            batch(
+                0.0,
+                [
+                    (Direction::In, text("aaaa")),
+                    (Direction::In, text("bbbb")),
+                    (Direction::In, text("cccc")),
+                ],
+            ),
+        );
+        assert_eq!(texts(state.frames()), ["bbbb", "cccc"]);
+        let state = record(state, batch(5.0, [(Direction::In, text(&"x".repeat(50)))]));
+        assert_eq!(state.frames().len(), 1);
+        assert_eq!(state.dropped(), 3);
+        assert_eq!(state.totals().bytes_in, 62);
+    }
+
+    #[test]
+    fn a_batch_is_bounded_and_its_overflow_is_still_counted() {
+        let limits = Limits {
+            frames: 2,
+            bytes: usize::MAX,
+        };
+        let mut pending = Batch::default();
+        for i in 0..5u8 {
+            pending.push(
+                limits,
+                f64::from(i),
+                TapEvent::Frame(Direction::In, binary(&[i, i])),
+            );
+        }
+        pending.push(limits, 9.0, TapEvent::State(ReadyState::Open));
+        assert_eq!(pending.len(), 2);
+        assert_eq!(pending.overflow().messages_in, 3);
+        assert_eq!(pending.overflow().bytes_in, 6);
+        let state = record(small(10, usize::MAX), pending);
+        assert_eq!(texts(state.frames()), ["03 03", "04 04"]);
+        // Ids skip the frames that never made it, so "new since pause" counts them.
+        assert_eq!(state.frames().front().map(|f| f.id), Some(3));
+        assert_eq!(state.totals().messages_in, 5);
+        assert_eq!(state.totals().bytes_in, 10);
+        assert_eq!(state.dropped(), 3);
+        assert_eq!(state.ready(), ReadyState::Open);
+    }
+
+    #[test]
+    fn ready_states_follow_the_tap() {
+        let mut pending = Batch::default();
+        assert!(pending.is_empty());
+        pending.push(
+            Limits::default(),
+            0.0,
+            TapEvent::State(ReadyState::Connecting),
+        );
+        pending.push(Limits::default(), 1.0, TapEvent::State(ReadyState::Open));
+        assert!(!pending.is_empty());
+        let state = record(Rc::default(), pending);
+        assert_eq!(state.ready(), ReadyState::Open);
+        assert!(state.frames().is_empty());
+    }
+
+    #[test]
+    fn clear_empties_the_list_and_dropped_but_keeps_the_totals() {
+        let state = small(2, usize::MAX);
+        let state = record(
+            state,
+            batch(0.0, (0..3).map(|_| (Direction::Out, text("ab")))),
+        );
+        assert_eq!(state.dropped(), 1);
+        let cleared = state.reduce(Action::Clear);
+        assert!(cleared.frames().is_empty());
+        assert_eq!(cleared.dropped(), 0);
+        assert_eq!(cleared.totals().messages_out, 3);
+        assert_eq!(cleared.totals().bytes_out, 6);
+        // Clearing an empty list changes nothing: no render.
+        let again = Rc::clone(&cleared).reduce(Action::Clear);
+        assert!(Rc::ptr_eq(&cleared, &again));
+        // Ids keep increasing after a clear (render keys stay unique).
+        let after = record(cleared, batch(9.0, [(Direction::In, text("c"))]));
+        assert_eq!(after.frames().front().map(|f| f.id), Some(3));
+    }
+
+    #[test]
+    fn pause_freezes_the_list_counts_new_frames_and_resume_jumps_to_the_tail() {
+        let state = record(
+            small(3, usize::MAX),
+            batch(
+                0.0,
+                [(Direction::In, text("a")), (Direction::In, text("b"))],
+            ),
+        );
+        let paused = state.reduce(Action::Pause);
+        assert!(paused.is_paused());
+        assert!(!paused.announces());
+        let paused = record(
+            paused,
+            batch(
+                10.0,
+                [
+                    (Direction::In, text("c")),
+                    (Direction::Out, text("d")),
+                    (Direction::In, text("e")),
+                ],
+            ),
+        );
+        // Shown as at the pause, although the ring has moved on (and dropped a and b).
+        assert_eq!(texts(paused.visible(10)), ["b", "a"]);
+        assert_eq!(texts(paused.frames()), ["c", "d", "e"]);
+        assert_eq!(paused.new_since_pause(), 3);
+        assert_eq!(paused.totals().messages(), 5);
+        // Pausing twice is a no-op.
+        let same = Rc::clone(&paused).reduce(Action::Pause);
+        assert!(Rc::ptr_eq(&same, &paused));
+        // Export follows what is shown.
+        assert_eq!(paused.export().lines().count(), 2);
+
+        let live = paused.reduce(Action::Resume);
+        assert!(!live.is_paused());
+        assert_eq!(live.new_since_pause(), 0);
+        assert_eq!(texts(live.visible(10)), ["e", "d", "c"]);
+    }
+
+    #[test]
+    fn clear_while_paused_empties_the_frozen_list_and_the_new_count() {
+        let state = record(Rc::default(), batch(0.0, [(Direction::In, text("a"))]));
+        let paused = state.reduce(Action::Pause);
+        let paused = record(paused, batch(5.0, [(Direction::In, text("b"))]));
+        assert_eq!(paused.new_since_pause(), 1);
+        let cleared = paused.reduce(Action::Clear);
+        assert!(cleared.is_paused());
+        assert!(cleared.visible(10).is_empty());
+        assert_eq!(cleared.new_since_pause(), 0);
+        let resumed = cleared.reduce(Action::Resume);
+        assert!(resumed.visible(10).is_empty());
+    }
+
+    #[test]
+    fn filter_by_text_ignores_case_and_by_direction() {
+        let state = record(
+            Rc::default(),
+            batch(
+                0.0,
+                [
+                    (Direction::Out, text("Hello World")),
+                    (Direction::In, text("hello world")),
+                    (Direction::In, text("ÉCOLE")),
+                    (Direction::Out, text("other")),
+                ],
+            ),
+        );
+        let state = state.reduce(Action::Filter("WORLD".into()));
+        assert_eq!(texts(state.visible(10)), ["hello world", "Hello World"]);
+        let state = state.reduce(Action::Direction(DirectionFilter::Out));
+        assert_eq!(texts(state.visible(10)), ["Hello World"]);
+        let state = state.reduce(Action::Direction(DirectionFilter::In));
+        assert_eq!(texts(state.visible(10)), ["hello world"]);
+        // Non-ASCII needles fold case too.
+        let state = state.reduce(Action::Filter("école".into()));
+        assert_eq!(texts(state.visible(10)), ["ÉCOLE"]);
+        let state = state
+            .reduce(Action::Filter("  ".into()))
+            .reduce(Action::Direction(DirectionFilter::All));
+        assert_eq!(state.visible(10).len(), 4);
+        // The same filter again is a no-op.
+        let same = Rc::clone(&state).reduce(Action::Filter("  ".into()));
+        assert!(Rc::ptr_eq(&same, &state));
+    }
+
+    #[test]
+    fn binary_frames_match_by_their_hex() {
+        let state = record(
+            Rc::default(),
+            batch(
+                0.0,
+                [
+                    (Direction::In, binary(&[0xde, 0xad, 0xbe, 0xef])),
+                    (Direction::In, binary(&[0x0d, 0xea, 0xd0])),
+                    (Direction::In, text("dead")),
+                ],
+            ),
+        );
+        let shown = |needle: &str| {
+            let filtered = Rc::clone(&state).reduce(Action::Filter(needle.to_owned().into()));
+            texts(filtered.visible(10))
+        };
+        // Whole bytes, spaced or not, in any case: byte-aligned only.
+        assert_eq!(shown("DEAD"), ["dead", "de ad be ef"]);
+        assert_eq!(shown("de AD"), ["de ad be ef"]);
+        assert_eq!(shown("adbe"), ["de ad be ef"]);
+        assert_eq!(shown("ea"), ["dead", "0d ea d0"]);
+        // Not whole bytes: a substring of the hex as shown.
+        assert_eq!(shown("d be"), ["de ad be ef"]);
+        assert_eq!(shown("zz"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn direction_filter_round_trips_its_option_values() {
+        for choice in DirectionFilter::ALL {
+            assert_eq!(DirectionFilter::from_value(choice.value()), choice);
+        }
+        assert_eq!(DirectionFilter::from_value("?"), DirectionFilter::All);
+    }
+
+    #[test]
+    fn announces_only_when_open_live_and_slow() {
+        let state = Rc::new(InspectorState::default());
+        assert!(!state.announces());
+        let open = state.reduce(Action::Expand(true));
+        assert!(open.announces());
+        // A trickle: one frame every 200 ms.
+        let trickle = (0..10).fold(open, |s, i| {
+            record(
+                s,
+                batch(1e12 + f64::from(i) * 200.0, [(Direction::In, text("x"))]),
+            )
+        });
+        assert!(trickle.announces());
+        // A flood: 50 frames in 50 ms.
+        let flood = record(
+            trickle,
+            batch(1e12 + 5_000.0, (0..50).map(|_| (Direction::In, text("x")))),
+        );
+        assert!(flood.is_flooding());
+        assert!(!flood.announces());
+        // Quiet again: the next window decides.
+        let calm = record(flood, batch(1e12 + 9_000.0, [(Direction::In, text("x"))]));
+        assert!(calm.announces());
+        let closed = calm.reduce(Action::Expand(false));
+        assert!(!closed.announces());
+    }
+
+    #[test]
+    fn an_empty_batch_does_not_render() {
+        let state = Rc::new(InspectorState::default());
+        let same = Rc::clone(&state).reduce(Action::Record(Batch::default()));
+        assert!(Rc::ptr_eq(&state, &same));
+    }
+}
