@@ -1,9 +1,12 @@
 //! `raw-echo`: the smallest tokio-tungstenite echo server, the ceiling of our stack for
 //! `cargo xtask bench server` (wslab-server adds axum, routing and its own limits on top).
 //!
-//! `raw-echo [--addr 127.0.0.1:0]`: accepts on every path, `accept_async`, sends every text
-//! and binary message back; pings are answered by tungstenite. Like wslab-server, its first
-//! stdout line is `listening on http://ADDR` and accepted sockets get `TCP_NODELAY`.
+//! `raw-echo [--addr 127.0.0.1:0]`: accepts on every path, `accept_async_with_config`, sends
+//! every text and binary message back; pings are answered by tungstenite. Like wslab-server,
+//! its first stdout line is `listening on http://ADDR`, accepted sockets get `TCP_NODELAY`,
+//! and tungstenite gets the same buffer and size limits as wslab-server's defaults (with
+//! tungstenite's own defaults, a 128 KiB read buffer, it is *slower* than wslab-server: the
+//! comparison would measure the buffer, not the stack).
 
 use std::{io::Write, net::SocketAddr, process::ExitCode};
 
@@ -57,7 +60,14 @@ async fn run() -> Result<()> {
 /// One connection: echo until the close handshake, EOF or an error.
 async fn echo(tcp: TcpStream) {
     let _ = tcp.set_nodelay(true);
-    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+    let limits = wslab_server::Limits::default();
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(limits.read_buffer)
+        .write_buffer_size(limits.write_buffer)
+        .max_write_buffer_size(limits.max_write_buffer)
+        .max_message_size(Some(limits.max_message))
+        .max_frame_size(Some(limits.max_frame));
+    let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };
     while let Some(Ok(message)) = ws.next().await {
