@@ -1,11 +1,15 @@
 //! wslab: the WebSocket demos of the Brython `browser.websocket` docs, as a Yew app.
 //!
 //! [`socket`] is the doc's API in Rust and the service agent components own; [`demos`]
-//! holds one module per demo; [`app`] is the shell. A thin `main.rs` mounts [`App`], and
-//! tests mount any component on its own.
+//! holds one module per demo; [`app`] is the shell and [`page`] lays a demo out as a page of
+//! documentation ([`docs`] has its words, [`i18n`] the UI's).
+//! A thin `main.rs` mounts [`App`], and tests mount any component on its own.
 
 pub mod app;
 pub mod demos;
+pub mod docs;
+pub mod i18n;
+pub mod page;
 pub mod route;
 pub mod settings;
 pub mod socket;
