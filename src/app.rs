@@ -24,6 +24,7 @@ pub fn App() -> Html {
     let problem = use_state(|| None::<settings::BaseError>);
     let field = use_node_ref();
     let lang = use_state_eq(i18n::load);
+    let source_open = use_state_eq(|| false);
     use_effect_with(*lang, |lang| i18n::apply(*lang));
 
     let apply = {
@@ -104,7 +105,7 @@ pub fn App() -> Html {
                 </form>
             </header>
             <main>
-                { doc_page(route, *lang, html! {
+                { doc_page(route, *lang, *source_open, Callback::from(move |open| source_open.set(open)), html! {
                     // A new server remounts the demo (fresh sockets), not the page around it.
                     <div id="demo" class="page" tabindex="-1" key={(*server).clone()}>{ demo }</div>
                 }) }

@@ -2,7 +2,7 @@
 //!
 //! [`socket`] is the doc's API in Rust and the service agent components own; [`demos`]
 //! holds one module per demo; [`app`] is the shell and [`page`] lays a demo out as a page of
-//! documentation ([`docs`] has its words, [`i18n`] the UI's).
+//! documentation ([`docs`] has its words, [`i18n`] the UI's, [`source`] shows its code).
 //! A thin `main.rs` mounts [`App`], and tests mount any component on its own.
 
 pub mod app;
@@ -13,5 +13,6 @@ pub mod page;
 pub mod route;
 pub mod settings;
 pub mod socket;
+pub mod source;
 
 pub use app::App;

@@ -1,17 +1,24 @@
 //! A demo page laid out like a page of documentation: what the demo shows and the messages
-//! that go each way, then the live demo.
+//! that go each way, then the live demo with its source code beside it (side by side on
+//! wide screens, one under the other on narrow ones).
 //!
 //! The explanation and headings follow the chosen language; the demo itself keeps the
 //! seed pages' English words and ids, so its part of the page is marked `lang="en"`.
 
 use yew::prelude::*;
 
-use crate::{docs, i18n::Lang, route::Route};
+use crate::{docs, i18n::Lang, route::Route, source::SourcePanel};
 
-/// One demo page: explanation, then `demo`. A function,
+/// One demo page: explanation, then `demo` with the source panel beside it. A function,
 /// not a component: it has no state of its own (each component costs its own copy of
 /// Yew's lifecycle code in the wasm).
-pub fn doc_page(route: Route, lang: Lang, demo: Html) -> Html {
+pub fn doc_page(
+    route: Route,
+    lang: Lang,
+    source_open: bool,
+    on_source_toggle: Callback<bool>,
+    demo: Html,
+) -> Html {
     let doc = docs::page(route);
     let t = lang.texts();
     let steps = doc.steps.iter().map(|step| {
@@ -41,6 +48,9 @@ pub fn doc_page(route: Route, lang: Lang, demo: Html) -> Html {
             </section>
             <div class="doc-layout">
                 <div class="doc-demo" lang="en">{ demo }</div>
+                // Keyed by page: each page starts on its own first file.
+                <SourcePanel key={route.href()} files={doc.files} {lang} open={source_open}
+                    on_toggle={on_source_toggle} />
             </div>
         </>
     }
