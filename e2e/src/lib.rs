@@ -526,6 +526,16 @@ impl Session {
         Ok(())
     }
 
+    /// Saves a PNG of the viewport with the live demo (`#demo`) scrolled to its top, below
+    /// the page's explanation.
+    pub fn demo_screenshot(&self, path: &std::path::Path) -> Result<()> {
+        self.execute(
+            "const demo = document.getElementById('demo'); if (demo) demo.scrollIntoView();",
+            json!([]),
+        )?;
+        self.screenshot(path)
+    }
+
     /// A Chrome DevTools Protocol command through ChromeDriver.
     pub fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
         self.cmd(
