@@ -160,10 +160,13 @@ fn js_reason(value: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-/// Fetches `url` as text; an HTTP error status is a failure too.
+/// Fetches `url` as text; an HTTP error status is a failure too. The cache is revalidated
+/// (`no-cache`), so a new build's files replace the old ones at once.
 async fn fetch_text(url: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url))
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoCache);
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|e| js_reason(&e))?;
     let response: web_sys::Response = response
