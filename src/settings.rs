@@ -23,27 +23,27 @@ pub enum BaseError {
 impl BaseError {
     /// The problem as a sentence in `lang` (it is shown in the header, next to the field).
     pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::NotAUrl(s), Lang::En) => {
-                format!("\"{s}\" is not a URL: write it as ws://host:port")
-            }
-            (Self::NotAUrl(s), Lang::Fr) => {
-                format!("«\u{a0}{s}\u{a0}» n'est pas une URL\u{a0}: écrivez ws://hôte:port")
-            }
-            (Self::NotWebSocket(s), Lang::En) => {
-                format!("\"{s}\" is not a WebSocket scheme: use ws:// or wss://")
-            }
-            (Self::NotWebSocket(s), Lang::Fr) => format!(
-                "«\u{a0}{s}\u{a0}» n'est pas un schéma WebSocket\u{a0}: utilisez ws:// ou wss://"
+        let (typed, en, fr) = match self {
+            Self::NotAUrl(s) => (
+                s,
+                " is not a URL: write it as ws://host:port",
+                " n'est pas une URL\u{a0}: écrivez ws://hôte:port",
             ),
-            (Self::NoHost(s), Lang::En) => format!("\"{s}\" has no host"),
-            (Self::NoHost(s), Lang::Fr) => format!("«\u{a0}{s}\u{a0}» n'a pas d'hôte"),
-            (Self::Extra(s), Lang::En) => {
-                format!("\"{s}\" should be only scheme, host and port (and a path)")
-            }
-            (Self::Extra(s), Lang::Fr) => format!(
-                "«\u{a0}{s}\u{a0}» ne doit contenir que schéma, hôte et port (et un chemin)"
+            Self::NotWebSocket(s) => (
+                s,
+                " is not a WebSocket scheme: use ws:// or wss://",
+                " n'est pas un schéma WebSocket\u{a0}: utilisez ws:// ou wss://",
             ),
+            Self::NoHost(s) => (s, " has no host", " n'a pas d'hôte"),
+            Self::Extra(s) => (
+                s,
+                " should be only scheme, host and port (and a path)",
+                " ne doit contenir que schéma, hôte et port (et un chemin)",
+            ),
+        };
+        match lang {
+            Lang::En => format!("\"{typed}\"{en}"),
+            Lang::Fr => format!("«\u{a0}{typed}\u{a0}»{fr}"),
         }
     }
 }
