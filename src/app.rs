@@ -1,5 +1,7 @@
-//! The app shell: header, navigation, the server setting, and the current demo page.
+//! The app shell: header (navigation, language switch, server setting) and the current
+//! demo page, laid out by [`doc_page`].
 
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -8,6 +10,8 @@ use crate::{
         chat::ChatDemo, echo::EchoDemo, hello::HelloDemo, reliable::ReliableDemo,
         ticker::TickerDemo,
     },
+    i18n::{self, Lang},
+    page::doc_page,
     route::{Route, use_route},
     settings,
 };
@@ -17,8 +21,11 @@ use crate::{
 pub fn App() -> Html {
     let route = use_route();
     let server = use_state(settings::load);
-    let problem = use_state(|| None::<String>);
+    let problem = use_state(|| None::<settings::BaseError>);
     let field = use_node_ref();
+    let lang = use_state_eq(i18n::load);
+    let source_open = use_state_eq(|| false);
+    use_effect_with(*lang, |lang| i18n::apply(*lang));
 
     let apply = {
         let (server, problem, field) = (server.clone(), problem.clone(), field.clone());
@@ -34,76 +41,75 @@ pub fn App() -> Html {
                     problem.set(None);
                     server.set(base);
                 }
-                Err(message) => problem.set(Some(message)),
+                Err(error) => problem.set(Some(error)),
             }
         })
     };
 
-    let page = match route {
+    let demo = match route {
         Route::Echo => html! {
-            <div class="page" key={(*server).clone()}>
-                <p class="intro">
-                    { "The first demo of the browser.websocket page: open a connection, send what you type, \
-                       and read what the echo server sends back. Beside it, the course's one-shot server." }
-                </p>
-                <div class="pair">
-                    <EchoDemo default_url={settings::endpoint(&server, "/echo")} />
-                    <HelloDemo url={settings::endpoint(&server, "/hello")} />
-                </div>
+            <div class="pair">
+                <EchoDemo default_url={settings::endpoint(&server, "/echo")} />
+                <HelloDemo url={settings::endpoint(&server, "/hello")} />
             </div>
         },
-        Route::Chat => html! {
-            <div class="page" key={(*server).clone()}>
-                <p class="intro">
-                    { "The ChatApp of the browser.websocket reference: pick a name and a room, press Join, and \
-                       every line is sent to everyone in the room, you included. Open this page in a second \
-                       tab to chat with yourself." }
-                </p>
-                <ChatDemo url={settings::endpoint(&server, "/chat")} />
-            </div>
-        },
-        Route::Ticker => html! {
-            <div class="page" key={(*server).clone()}>
-                <p class="intro">
-                    { "The StockTicker of the browser.websocket reference: on open it subscribes to five \
-                       symbols and the server streams quotes from a simulated market. Add symbols, or all \
-                       200, and raise the rate to see the page keep up." }
-                </p>
-                <TickerDemo url={settings::endpoint(&server, "/stocks")} />
-            </div>
-        },
-        Route::Reliable => html! {
-            <div class="page" key={(*server).clone()}>
-                <p class="intro">
-                    { "The ReliableConnection of the browser.websocket reference: a heartbeat tells a \
-                       dead connection from a quiet one, and a connection that drops comes back on \
-                       its own, waiting a little longer each time. Use the buttons to make the server \
-                       misbehave and watch the timeline. Close stops it for good." }
-                </p>
-                <ReliableDemo url={settings::endpoint(&server, "/api")} />
-            </div>
-        },
+        Route::Chat => html! { <ChatDemo url={settings::endpoint(&server, "/chat")} /> },
+        Route::Ticker => html! { <TickerDemo url={settings::endpoint(&server, "/stocks")} /> },
+        Route::Reliable => html! { <ReliableDemo url={settings::endpoint(&server, "/api")} /> },
     };
+
+    let t = lang.texts();
+    let switch = Lang::ALL.iter().map(|&choice| {
+        let pressed = choice == *lang;
+        let lang = lang.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            i18n::save(choice);
+            lang.set(choice);
+        });
+        html! {
+            <button type="button" lang={choice.code()} aria-pressed={pressed.to_string()} {onclick}>
+                { choice.short() }<span class="visually-hidden">{ format!(" {}", choice.native_name()) }</span>
+            </button>
+        }
+    });
+    let skip = Callback::from(|event: MouseEvent| {
+        // A hash link would change the route: move the focus by hand.
+        event.prevent_default();
+        let target = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("demo"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(target) = target {
+            let _ = target.focus();
+        }
+    });
 
     html! {
         <>
+            <a class="skip-link" href="#demo" onclick={skip}>{ t.skip_to_demo }</a>
             <header class="top">
                 <h1><a href="#/echo">{ "wslab" }</a></h1>
-                <nav aria-label="Demos">
+                <nav aria-label={t.nav_label}>
                     { for Route::ALL.iter().map(|r| html! {
-                        <a href={r.href()} aria-current={(*r == route).then_some("page")}>{ r.title() }</a>
+                        <a href={r.href()} aria-current={(*r == route).then_some("page")}>{ t.page(*r) }</a>
                     }) }
                 </nav>
+                <div class="lang-switch" role="group" aria-label={t.language}>{ for switch }</div>
                 <form class="server" onsubmit={apply}>
-                    <label for="server-url">{ "Server" }</label>
+                    <label for="server-url">{ t.server }</label>
                     <input id="server-url" ref={field} value={(*server).clone()} spellcheck="false" />
-                    <button id="server-save" type="submit">{ "Use" }</button>
-                    if let Some(message) = &*problem {
-                        <span class="error" role="alert">{ message.clone() }</span>
+                    <button id="server-save" type="submit">{ t.server_use }</button>
+                    if let Some(error) = &*problem {
+                        <span class="error" role="alert">{ error.message(*lang) }</span>
                     }
                 </form>
             </header>
-            <main>{ page }</main>
+            <main>
+                { doc_page(route, *lang, *source_open, Callback::from(move |open| source_open.set(open)), html! {
+                    // A new server remounts the demo (fresh sockets), not the page around it.
+                    <div id="demo" class="page" tabindex="-1" key={(*server).clone()}>{ demo }</div>
+                }) }
+            </main>
         </>
     }
 }

@@ -5,6 +5,49 @@
 //! `?server=ws://host:port` (then remembered), from a value remembered in localStorage, or
 //! from `WSLAB_DEFAULT_SERVER` set when the app was built. The rules are pure functions.
 
+use crate::i18n::Lang;
+
+/// What is wrong with a server address typed in the header (each holds what was typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseError {
+    /// No `scheme://`.
+    NotAUrl(String),
+    /// A scheme other than ws, wss, http, https.
+    NotWebSocket(String),
+    /// Nothing after `scheme://`.
+    NoHost(String),
+    /// A query or fragment.
+    Extra(String),
+}
+
+impl BaseError {
+    /// The problem as a sentence in `lang` (it is shown in the header, next to the field).
+    pub fn message(&self, lang: Lang) -> String {
+        let (typed, en, fr) = match self {
+            Self::NotAUrl(s) => (
+                s,
+                " is not a URL: write it as ws://host:port",
+                " n'est pas une URL\u{a0}: écrivez ws://hôte:port",
+            ),
+            Self::NotWebSocket(s) => (
+                s,
+                " is not a WebSocket scheme: use ws:// or wss://",
+                " n'est pas un schéma WebSocket\u{a0}: utilisez ws:// ou wss://",
+            ),
+            Self::NoHost(s) => (s, " has no host", " n'a pas d'hôte"),
+            Self::Extra(s) => (
+                s,
+                " should be only scheme, host and port (and a path)",
+                " ne doit contenir que schéma, hôte et port (et un chemin)",
+            ),
+        };
+        match lang {
+            Lang::En => format!("\"{typed}\"{en}"),
+            Lang::Fr => format!("«\u{a0}{typed}\u{a0}»{fr}"),
+        }
+    }
+}
+
 /// localStorage key of the remembered server.
 pub const STORAGE_KEY: &str = "wslab.server";
 
@@ -28,28 +71,22 @@ pub fn origin_server(page_protocol: &str, host: &str) -> String {
 /// `http(s)://` becomes `ws(s)://`, a trailing `/` goes.
 ///
 /// # Errors
-/// A sentence saying what is wrong.
-pub fn normalize_base(input: &str) -> Result<String, String> {
+/// What is wrong ([`BaseError::message`] says it in words).
+pub fn normalize_base(input: &str) -> Result<String, BaseError> {
     let input = input.trim().trim_end_matches('/');
     let (scheme, rest) = input
         .split_once("://")
-        .ok_or_else(|| format!("\"{input}\" is not a URL: write it as ws://host:port"))?;
+        .ok_or_else(|| BaseError::NotAUrl(input.to_owned()))?;
     let scheme = match scheme.to_ascii_lowercase().as_str() {
         "ws" | "http" => "ws",
         "wss" | "https" => "wss",
-        other => {
-            return Err(format!(
-                "\"{other}\" is not a WebSocket scheme: use ws:// or wss://"
-            ));
-        }
+        other => return Err(BaseError::NotWebSocket(other.to_owned())),
     };
     if rest.is_empty() || rest.starts_with('/') {
-        return Err(format!("\"{input}\" has no host"));
+        return Err(BaseError::NoHost(input.to_owned()));
     }
     if rest.contains(['?', '#']) {
-        return Err(format!(
-            "\"{input}\" should be only scheme, host and port (and a path)"
-        ));
+        return Err(BaseError::Extra(input.to_owned()));
     }
     Ok(format!("{scheme}://{rest}"))
 }
@@ -133,6 +170,27 @@ mod tests {
         assert!(normalize_base("ftp://h").is_err());
         assert!(normalize_base("ws://").is_err());
         assert!(normalize_base("ws://h/?x=1").is_err());
+    }
+
+    #[test]
+    fn problems_are_said_in_both_languages() {
+        let errors = [
+            normalize_base("localhost:8080"),
+            normalize_base("ftp://h"),
+            normalize_base("ws://"),
+            normalize_base("ws://h/?x=1"),
+        ];
+        for error in errors {
+            let Err(error) = error else {
+                panic!("accepted a bad address")
+            };
+            let (en, fr) = (error.message(Lang::En), error.message(Lang::Fr));
+            assert!(!en.is_empty() && !fr.is_empty() && en != fr, "{en} / {fr}");
+        }
+        assert_eq!(
+            normalize_base("ftp://h").map_err(|e| e.message(Lang::En)),
+            Err("\"ftp\" is not a WebSocket scheme: use ws:// or wss://".to_owned())
+        );
     }
 
     #[test]

@@ -22,6 +22,15 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// The W3C WebDriver key of an element reference.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// WebDriver's code for the Tab key (for [`Session::press`]).
+pub const TAB: &str = "\u{E004}";
+/// WebDriver's code for the Enter key.
+pub const ENTER: &str = "\u{E007}";
+/// WebDriver's code for the Shift key (held down with the next keys of a chord).
+pub const SHIFT: &str = "\u{E008}";
+/// WebDriver's code for the right arrow key.
+pub const ARROW_RIGHT: &str = "\u{E014}";
+
 /// The built app to serve: `WSLAB_DIST`, else `dist/` at the workspace root.
 pub fn dist_dir() -> Result<PathBuf> {
     let dist = std::env::var_os("WSLAB_DIST")
@@ -365,6 +374,129 @@ impl Session {
         )
     }
 
+    /// Runs an asynchronous script: its last argument is the callback that ends it with a
+    /// value (WebDriver's script timeout applies).
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Presses and releases each key in turn, as real keyboard input (`TAB`, `ENTER`, or
+    /// text, one character at a time).
+    pub fn press(&self, keys: &[&str]) -> Result<()> {
+        let mut actions = Vec::new();
+        for key in keys {
+            for c in key.chars() {
+                actions.push(json!({ "type": "keyDown", "value": c.to_string() }));
+                actions.push(json!({ "type": "keyUp", "value": c.to_string() }));
+            }
+        }
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )?;
+        self.cmd("DELETE", "/actions", None).map(drop)
+    }
+
+    /// Shift+Tab: the focus goes one step back.
+    pub fn shift_tab(&self) -> Result<()> {
+        let actions = json!([
+            { "type": "keyDown", "value": SHIFT },
+            { "type": "keyDown", "value": TAB },
+            { "type": "keyUp", "value": TAB },
+            { "type": "keyUp", "value": SHIFT },
+        ]);
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )?;
+        self.cmd("DELETE", "/actions", None).map(drop)
+    }
+
+    /// The `id` of the focused element (empty if it has none, or nothing is focused).
+    pub fn focused_id(&self) -> Result<String> {
+        Ok(self
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                json!([]),
+            )?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Presses Tab until the element with `id` has the focus, at most `max` times; fails
+    /// saying where the focus went if it never gets there.
+    pub fn tab_to(&self, id: &str, max: usize) -> Result<()> {
+        let mut visited = Vec::new();
+        for _ in 0..max {
+            self.press(&[TAB])?;
+            let now = self.focused_id()?;
+            if now == id {
+                return Ok(());
+            }
+            visited.push(now);
+        }
+        bail!("#{id} not reached with {max} Tabs; the focus went through {visited:?}")
+    }
+
+    /// Emulates a viewport of `width` × `height` CSS pixels and a light or dark
+    /// `prefers-color-scheme` (both stay for the session's later pages).
+    pub fn emulate(&self, width: u32, height: u32, dark: bool) -> Result<()> {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+        )?;
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [
+                { "name": "prefers-color-scheme", "value": if dark { "dark" } else { "light" } }
+            ] }),
+        )
+        .map(drop)
+    }
+
+    /// Saves a PNG of the whole page (beyond the viewport), at most `max_height` CSS pixels
+    /// tall.
+    pub fn full_screenshot(&self, path: &std::path::Path, max_height: f64) -> Result<()> {
+        let metrics = self.cdp("Page.getLayoutMetrics", json!({}))?;
+        let size = &metrics["cssContentSize"];
+        // Captured beyond the viewport, the page has no vertical scrollbar and is laid out
+        // at the window's full width, wider than the content size measured with one.
+        let inner = self
+            .execute("return window.innerWidth;", json!([]))?
+            .as_f64()
+            .unwrap_or_default();
+        let width = size["width"]
+            .as_f64()
+            .context("no content width")?
+            .max(inner);
+        let height = size["height"]
+            .as_f64()
+            .context("no content height")?
+            .min(max_height);
+        let shot = self.cdp(
+            "Page.captureScreenshot",
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 }
+            }),
+        )?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().context("screenshot has no data")?)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
     /// Waits until `condition` holds, polling; an error (say, the element is not rendered
     /// yet) counts as "not yet". Fails after [`WAIT`] saying what it waited for.
     pub fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> Result<bool>) -> Result<()> {
@@ -392,6 +524,16 @@ impl Session {
         }
         std::fs::write(path, png)?;
         Ok(())
+    }
+
+    /// Saves a PNG of the viewport with the live demo (`#demo`) scrolled to its top, below
+    /// the page's explanation.
+    pub fn demo_screenshot(&self, path: &std::path::Path) -> Result<()> {
+        self.execute(
+            "const demo = document.getElementById('demo'); if (demo) demo.scrollIntoView();",
+            json!([]),
+        )?;
+        self.screenshot(path)
     }
 
     /// A Chrome DevTools Protocol command through ChromeDriver.

@@ -49,8 +49,8 @@ fn two_browsers_chat_through_the_server() -> Result<()> {
     })?;
     if let Some(dir) = std::env::var_os("WSLAB_SCREENSHOTS") {
         let dir = std::path::Path::new(&dir);
-        ada.screenshot(&dir.join("chat-ada.png"))?;
-        bob.screenshot(&dir.join("chat-bob.png"))?;
+        ada.demo_screenshot(&dir.join("chat-ada.png"))?;
+        bob.demo_screenshot(&dir.join("chat-bob.png"))?;
     }
 
     bob.click("#chat-leave")?;

@@ -11,7 +11,7 @@ fn count(lines: &[String], text: &str) -> usize {
 /// Where to save screenshots, if asked (`WSLAB_SCREENSHOTS=docs/screenshots`).
 fn screenshot(session: &Session, name: &str) -> Result<()> {
     if let Some(dir) = std::env::var_os("WSLAB_SCREENSHOTS") {
-        session.screenshot(&std::path::Path::new(&dir).join(name))?;
+        session.demo_screenshot(&std::path::Path::new(&dir).join(name))?;
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ fn a_drop_and_its_recovery_show_on_the_timeline() -> Result<()> {
     )?);
     assert!(logged(&page, "reconnecting in")?);
     if let Some(dir) = std::env::var_os("WSLAB_SCREENSHOTS") {
-        page.screenshot(&std::path::Path::new(&dir).join("reliable.png"))?;
+        page.demo_screenshot(&std::path::Path::new(&dir).join("reliable.png"))?;
     }
     only_network_errors(&page)
 }

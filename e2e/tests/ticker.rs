@@ -39,7 +39,7 @@ fn the_ticker_streams_the_seeds_symbols_and_follows_add_and_remove() -> Result<(
             .unwrap_or(0)
                 > 12)
         })?;
-        page.screenshot(&std::path::Path::new(&dir).join("ticker.png"))?;
+        page.demo_screenshot(&std::path::Path::new(&dir).join("ticker.png"))?;
     }
     page.click("#row_TSLA button.remove")?;
     page.wait_for("TSLA's row to go", |p| Ok(row(p, "TSLA").is_err()))?;

@@ -225,7 +225,9 @@ fn capitalize(text: &str) -> String {
     }
 }
 
-/// The log as a list, newest last, announced politely to screen readers.
+/// The log as a list, newest last, announced politely to screen readers. The scrolling
+/// box is the `role="log"` (a list inside keeps its list semantics) and takes the focus,
+/// so it can be scrolled with the keyboard.
 pub fn view_log(log: &Log, id: &'static str) -> yew::Html {
     use yew::html;
     html! {
@@ -233,11 +235,13 @@ pub fn view_log(log: &Log, id: &'static str) -> yew::Html {
             if log.dropped() > 0 {
                 <p class="log-dropped">{ format!("{} older lines dropped", log.dropped()) }</p>
             }
-            <ul {id} class="log" aria-live="polite">
-                { for log.entries().map(|entry| html! {
-                    <li key={entry.id} class={entry.kind.class()}>{ entry.text.clone() }</li>
-                }) }
-            </ul>
+            <div class="log" role="log" aria-live="polite" tabindex="0" aria-label="Log">
+                <ul {id}>
+                    { for log.entries().map(|entry| html! {
+                        <li key={entry.id} class={entry.kind.class()}>{ entry.text.clone() }</li>
+                    }) }
+                </ul>
+            </div>
         </div>
     }
 }

@@ -263,7 +263,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             <ul id="ticker-notices" class="notices" aria-live="polite">
                 { for state.notices.iter().map(|(id, n)| html! { <li key={*id}>{ n.clone() }</li> }) }
             </ul>
-            <table id="ticker-table" role="table" aria-label="Live Stock Prices">
+            <table id="ticker-table" role="table" aria-label="Live Stock Prices" tabindex="0">
                 <thead role="rowgroup">
                     <tr role="row">
                         <th scope="col" role="columnheader">{ "Symbol" }</th>

@@ -31,8 +31,10 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
     let started = Instant::now();
     let env = tools::ensure_test_tools(root)?;
     let conformance = root.join("target/conformance");
+    let a11y = root.join("target/a11y");
     // Only this run's rows: a class that did not run must not show an old result.
     let _ = std::fs::remove_dir_all(&conformance);
+    let _ = std::fs::remove_dir_all(&a11y);
     let outcomes = vec![
         check(
             "fmt",
@@ -80,6 +82,7 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
     let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
     print_conformance(&conformance);
+    print_axe(&a11y);
     println!("\n== cargo xtask test: summary ==");
     for outcome in &outcomes {
         println!(
@@ -133,6 +136,20 @@ fn print_conformance(dir: &Path) {
     let cases: u64 = rows.iter().map(|r| r.1).sum();
     let passed: u64 = rows.iter().map(|r| r.2).sum();
     println!("{:<16} {cases:>6} {passed:>7}", "all");
+}
+
+/// The axe-core table the end-to-end suite left in `dir/axe.txt` (e2e/tests/a11y.rs).
+fn print_axe(dir: &Path) {
+    match std::fs::read_to_string(dir.join("axe.txt")) {
+        Ok(table) => {
+            println!(
+                "\n== axe-core {} (e2e/tests/a11y.rs: nodes per impact, sideways overflow) ==",
+                tools::AXE_VERSION
+            );
+            print!("{table}");
+        }
+        Err(_) => println!("\n== axe-core: no results (the accessibility test did not finish) =="),
+    }
 }
 
 fn check(name: &'static str, command: &mut Command) -> Outcome {

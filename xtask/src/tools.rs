@@ -1,7 +1,8 @@
 //! Installs what the commands need, skipping what is present at the right version:
 //! the wasm32 target, trunk 0.21.14, wasm-bindgen-cli at the Cargo.lock version, wasm-opt
 //! from npm `binaryen@132` (Debian's binaryen is too old), for tests Debian's chromium
-//! and chromium-driver, and for `bench server` PyPI `websockets` in a venv.
+//! and chromium-driver and npm `axe-core` for the accessibility checks, and for
+//! `bench server` PyPI `websockets` in a venv.
 
 use std::{
     path::{Path, PathBuf},
@@ -16,6 +17,8 @@ use crate::process::{self, Env, output_of, run_checked};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen's npm version; Trunk.toml asks for `version_132`.
 pub const BINARYEN_VERSION: &str = "132";
+/// axe-core's npm version, injected into every page by the end-to-end accessibility test.
+pub const AXE_VERSION: &str = "4.10.3";
 /// cargo-fuzz's version, for `cargo xtask fuzz`.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// PyPI `websockets` version for the Python echo server of `bench server`.
@@ -41,10 +44,15 @@ pub fn ensure_app_tools(root: &Path) -> Result<Env> {
     Ok(env)
 }
 
-/// `serve`'s tools plus Chromium for the browser suites.
+/// `serve`'s tools plus Chromium for the browser suites and axe-core for the accessibility
+/// test (its `axe.min.js` is passed on as `WSLAB_AXE`).
 pub fn ensure_test_tools(root: &Path) -> Result<Env> {
     ensure_chromium()?;
-    ensure_app_tools(root)
+    let axe = ensure_axe()?;
+    let mut env = ensure_app_tools(root)?;
+    env.vars
+        .push(("WSLAB_AXE".into(), axe.to_string_lossy().into_owned()));
+    Ok(env)
 }
 
 /// `trunk build --release` into `dist/` (or `public_url` for a sub-path build).
@@ -239,6 +247,30 @@ pub fn ensure_python_websockets() -> Result<PathBuf> {
         "pip install websockets",
     )?;
     Ok(python)
+}
+
+/// Installs npm `axe-core` into the user cache and returns the path of `axe.min.js`.
+pub fn ensure_axe() -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("axe-core-{AXE_VERSION}"));
+    let package = prefix.join("node_modules/axe-core");
+    let script = package.join("axe.min.js");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if script.is_file() && installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+        return Ok(script);
+    }
+    step(&format!("installing axe-core@{AXE_VERSION} from npm"));
+    std::fs::create_dir_all(&prefix).context("create the axe-core cache directory")?;
+    run_checked(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_VERSION}")),
+        "npm install axe-core",
+    )?;
+    if !script.is_file() {
+        bail!("npm installed axe-core but {} is missing", script.display());
+    }
+    Ok(script)
 }
 
 fn ensure_chromium() -> Result<()> {

@@ -1,0 +1,57 @@
+//! A demo page laid out like a page of documentation: what the demo shows and the messages
+//! that go each way, then the live demo with its source code beside it (side by side on
+//! wide screens, one under the other on narrow ones).
+//!
+//! The explanation and headings follow the chosen language; the demo itself keeps the
+//! seed pages' English words and ids, so its part of the page is marked `lang="en"`.
+
+use yew::prelude::*;
+
+use crate::{docs, i18n::Lang, route::Route, source::SourcePanel};
+
+/// One demo page: explanation, then `demo` with the source panel beside it. A function,
+/// not a component: it has no state of its own (each component costs its own copy of
+/// Yew's lifecycle code in the wasm).
+pub fn doc_page(
+    route: Route,
+    lang: Lang,
+    source_open: bool,
+    on_source_toggle: Callback<bool>,
+    demo: Html,
+) -> Html {
+    let doc = docs::page(route);
+    let t = lang.texts();
+    let steps = doc.steps.iter().map(|step| {
+        let dir = match step.dir {
+            docs::Dir::Up => t.client_to_server,
+            docs::Dir::Down => t.server_to_client,
+        };
+        html! {
+            <li class={step.dir.class()}>
+                <span class="dir">{ dir }</span>
+                <code lang="en">{ step.frame }</code>
+                <span class="note">{ step.note(lang) }</span>
+            </li>
+        }
+    });
+    html! {
+        <>
+            <section class="explain" aria-labelledby="explain-title">
+                <div class="explain-text">
+                    <h2 id="explain-title">{ t.how_it_works }</h2>
+                    { for doc.summary(lang).iter().map(|p| html! { <p>{ *p }</p> }) }
+                </div>
+                <div class="explain-steps">
+                    <h3 id="steps-title">{ t.messages }</h3>
+                    <ol class="steps" aria-labelledby="steps-title">{ for steps }</ol>
+                </div>
+            </section>
+            <div class="doc-layout">
+                <div class="doc-demo" lang="en">{ demo }</div>
+                // Keyed by page: each page starts on its own first file.
+                <SourcePanel key={route.href()} files={doc.files} {lang} open={source_open}
+                    on_toggle={on_source_toggle} />
+            </div>
+        </>
+    }
+}
