@@ -170,6 +170,17 @@ fn axe_finds_nothing_serious_on_any_page_in_any_look() -> Result<()> {
         for name in PAGES {
             show_with_data(&page, &base, name)?;
             open_source(&page)?;
+            // The message inspectors too, with their frames listed.
+            page.execute(
+                "document.querySelectorAll('details.inspector').forEach(d => { d.open = true; });",
+                json!([]),
+            )?;
+            page.wait_for("the demo's inspector to list its frames", |p| {
+                Ok(p.execute(
+                    "return document.querySelector('details.inspector .inspector-frame') !== null;",
+                    json!([]),
+                )? == json!(true))
+            })?;
             let seen = page.execute(
                 "return [window.innerWidth, matchMedia('(prefers-color-scheme: dark)').matches];",
                 json!([]),

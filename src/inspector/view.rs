@@ -3,8 +3,8 @@
 //!
 //! Cheap under a flood: batches arrive at most once per animation frame, rows render only
 //! while the panel is open and at most [`VISIBLE_ROWS`] of them, and a row that is already
-//! on screen never renders again (its frame never changes). The list is a `role="log"` that
-//! is announced only while open, live and slow enough to be read.
+//! on screen never renders again (its frame never changes). The list sits in a `role="log"`
+//! box that is announced only while open, live and slow enough to be read.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlDetailsElement, HtmlInputElement, HtmlSelectElement};
@@ -164,13 +164,16 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <p class="visually-hidden" aria-live="polite">
                 { if expanded && !paused && state.is_flooding() { "Frames arrive too fast to read out; pause to read them." } else { "" } }
             </p>
-            <ol id={id("-log")} class="inspector-log" role="log" tabindex="0"
+            // The log is a box around the list, so the list keeps its list semantics.
+            <div id={id("-log")} class="inspector-log" role="log" tabindex="0"
                 aria-label="Frames, newest first" aria-relevant="additions"
                 aria-live={if state.announces() { "polite" } else { "off" }}>
-                { for rows.into_iter().map(|frame| html! {
-                    <FrameRow key={frame.id} frame={frame.clone()} {offset_minutes} />
-                }) }
-            </ol>
+                <ol class="inspector-list">
+                    { for rows.into_iter().map(|frame| html! {
+                        <FrameRow key={frame.id} frame={frame.clone()} {offset_minutes} />
+                    }) }
+                </ol>
+            </div>
         </details>
     }
 }
