@@ -73,6 +73,11 @@ enum Mode {
         /// Bytes per message (a text of that many ASCII characters).
         #[arg(long, default_value_t = 32)]
         size: usize,
+        /// The server's process id: its CPU time over the measured seconds is read from
+        /// /proc, for messages per server CPU-second (fair when the load generator shares
+        /// the cores).
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Idle connections: the server's RSS per connection.
     Idle {
@@ -158,7 +163,8 @@ async fn run(mode: Mode) -> Result<Value> {
             seconds,
             warmup,
             size,
-        } => echo(&url, connections, seconds, warmup, size).await,
+            pid,
+        } => echo(&url, connections, seconds, warmup, size, pid).await,
         Mode::Idle {
             url,
             connections,
@@ -276,6 +282,7 @@ async fn echo(
     seconds: f64,
     warmup: f64,
     size: usize,
+    pid: Option<u32>,
 ) -> Result<Value> {
     raise_fd_limit(connections as u64 + 64)?;
     let (sockets, failed, first_error) = open_many(url, connections, 50).await;
@@ -295,6 +302,14 @@ async fn echo(
     let mut tasks = tokio::task::JoinSet::new();
     for ws in sockets {
         tasks.spawn(echo_loop(ws, payload.clone(), measure_from, end));
+    }
+    // The server's CPU time over exactly the measured window.
+    let mut server_cpu = None;
+    if let Some(pid) = pid {
+        tokio::time::sleep_until(measure_from).await;
+        let before = cpu_seconds(pid)?;
+        tokio::time::sleep_until(end).await;
+        server_cpu = Some(cpu_seconds(pid)? - before);
     }
     let mut messages = 0u64;
     let mut latencies: Vec<u32> = Vec::new();
@@ -326,7 +341,44 @@ async fn echo(
         "msgs_per_sec": messages as f64 / seconds,
         "p50_us": percentile(&latencies, 50.0),
         "p99_us": percentile(&latencies, 99.0),
+        "server_cpu_s": server_cpu,
+        "msgs_per_server_cpu_s": server_cpu
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| messages as f64 / cpu),
     }))
+}
+
+/// User + system CPU time of process `pid` so far, in seconds (`/proc/PID/stat`, in clock
+/// ticks of `getconf CLK_TCK`).
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("read /proc/{pid}/stat (has the server exited?)"))?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .context("unexpected /proc/PID/stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = |i: usize| -> Result<f64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .context("no CPU times in /proc/PID/stat")
+    };
+    Ok((ticks(11)? + ticks(12)?) / clock_ticks())
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 if it cannot be asked).
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|ticks| *ticks > 0.0)
+        .unwrap_or(100.0)
 }
 
 /// One closed loop: send, wait for the echo, repeat until `end`. Counts the round trips
