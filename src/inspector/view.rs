@@ -130,7 +130,8 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 <label for={id("-direction")}>{ "Direction" }</label>
                 <select id={id("-direction")} onchange={on_direction}>
                     { for DirectionFilter::ALL.iter().map(|choice| html! {
-                        <option value={choice.value()}>{ choice.label() }</option>
+                        <option value={choice.value()}
+                            selected={state.filter().direction == *choice}>{ choice.label() }</option>
                     }) }
                 </select>
                 <button id={id("-pause")} type="button" onclick={on_pause}>
