@@ -39,16 +39,6 @@ impl Route {
             Self::Reliable => "#/reliable",
         }
     }
-
-    /// The page's name in the navigation.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Echo => "Echo",
-            Self::Chat => "Chat",
-            Self::Ticker => "Ticker",
-            Self::Reliable => "Reliable",
-        }
-    }
 }
 
 fn current() -> Route {

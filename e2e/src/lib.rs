@@ -331,19 +331,20 @@ impl Session {
 
     /// An input's current value.
     pub fn value(&self, css: &str) -> Result<String> {
-        let id = self.element(css)?;
-        Ok(self
-            .cmd("GET", &format!("/element/{id}/property/value"), None)?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        self.string_of(css, "property/value")
     }
 
     /// The text of the element matching `css`.
     pub fn text(&self, css: &str) -> Result<String> {
+        self.string_of(css, "text")
+    }
+
+    /// A string the WebDriver reports at `/element/{id}/{what}` for the element matching
+    /// `css` (empty if it is not a string).
+    fn string_of(&self, css: &str, what: &str) -> Result<String> {
         let id = self.element(css)?;
         Ok(self
-            .cmd("GET", &format!("/element/{id}/text"), None)?
+            .cmd("GET", &format!("/element/{id}/{what}"), None)?
             .as_str()
             .unwrap_or_default()
             .to_owned())

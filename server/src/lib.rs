@@ -177,6 +177,8 @@ pub async fn serve(
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS);
     let builder = Arc::new(builder);
+    // Shared by every connection task, not copied into each.
+    let config = Arc::new(config);
     let stop = CancellationToken::new();
     let connections = TaskTracker::new();
     let mut signal = std::pin::pin!(signal);
@@ -198,7 +200,7 @@ pub async fn serve(
             tcp,
             router.clone(),
             Arc::clone(&builder),
-            config.clone(),
+            Arc::clone(&config),
             stop.clone(),
         ));
     }
@@ -229,7 +231,7 @@ async fn connection(
     tcp: TcpStream,
     router: Router,
     builder: Arc<auto::Builder<TokioExecutor>>,
-    config: Config,
+    config: Arc<Config>,
     stop: CancellationToken,
 ) {
     // Small frames should leave at once, not wait for Nagle.
