@@ -395,12 +395,7 @@ impl Session {
                 actions.push(json!({ "type": "keyUp", "value": c.to_string() }));
             }
         }
-        self.cmd(
-            "POST",
-            "/actions",
-            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
-        )?;
-        self.cmd("DELETE", "/actions", None).map(drop)
+        self.key_actions(json!(actions))
     }
 
     /// Shift+Tab: the focus goes one step back.
@@ -411,6 +406,11 @@ impl Session {
             { "type": "keyUp", "value": TAB },
             { "type": "keyUp", "value": SHIFT },
         ]);
+        self.key_actions(actions)
+    }
+
+    /// Performs a sequence of keyboard actions, then releases every key.
+    fn key_actions(&self, actions: Value) -> Result<()> {
         self.cmd(
             "POST",
             "/actions",
