@@ -5,7 +5,8 @@
 //! `chromium` + `chromium-driver`; `cargo xtask test` provides all three.
 
 use std::{
-    net::{SocketAddr, TcpListener, TcpStream},
+    io::{BufRead, BufReader},
+    net::{SocketAddr, TcpListener},
     path::PathBuf,
     process::{Child, Command, Stdio},
     thread,
@@ -182,27 +183,50 @@ pub struct ChromeDriver {
 }
 
 impl ChromeDriver {
-    /// Starts `CHROMEDRIVER` (default `/usr/bin/chromedriver`) and waits until it listens.
+    /// Starts `CHROMEDRIVER` (default `/usr/bin/chromedriver`) on a port of its own choosing
+    /// and waits until it says which.
+    ///
+    /// Picking a free port here and handing it over would race: between our probe and
+    /// ChromeDriver's bind, another test's Chromium may take the port, and the session
+    /// request then reaches nothing. With `--port=0` the port is bound before it is named.
     pub fn start() -> Result<Self> {
         let program =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        let mut child = Command::new(&program)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {program}: install chromium-driver"))?;
-        let driver = Self { child, port };
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                bail!("chromedriver did not listen on port {port} within {WAIT:?}");
+        let stdout = child
+            .stdout
+            .take()
+            .context("chromedriver's stdout was not captured")?;
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        // Reads the announcement, then keeps draining so ChromeDriver never blocks on a
+        // full pipe; ends when ChromeDriver exits.
+        thread::spawn(move || {
+            let mut announced = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !announced && let Some(port) = announced_port(&line) {
+                    announced = true;
+                    let _ = port_tx.send(port);
+                }
             }
-            thread::sleep(Duration::from_millis(50));
-        }
+        });
+        let mut driver = Self { child, port: 0 };
+        driver.port = port_rx.recv_timeout(WAIT).map_err(|_| {
+            anyhow::anyhow!("{program} did not say which port it listens on within {WAIT:?}")
+        })?;
         Ok(driver)
     }
+}
+
+/// The port in ChromeDriver's "… started successfully on port N." line.
+fn announced_port(line: &str) -> Option<u16> {
+    let (_, rest) = line.split_once("started successfully on port ")?;
+    rest.trim_end().trim_end_matches('.').parse().ok()
 }
 
 impl Drop for ChromeDriver {
@@ -591,4 +615,22 @@ fn call(http: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Res
         );
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::announced_port;
+
+    #[test]
+    fn chromedrivers_announcement_names_the_port() {
+        assert_eq!(
+            announced_port("ChromeDriver was started successfully on port 32951."),
+            Some(32951)
+        );
+        assert_eq!(
+            announced_port("Starting ChromeDriver 156.0 on port 0"),
+            None
+        );
+        assert_eq!(announced_port("Only local connections are allowed."), None);
+    }
 }
