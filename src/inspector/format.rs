@@ -64,7 +64,21 @@ pub fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle))
     } else {
-        haystack.to_lowercase().contains(needle)
+        lowercase(haystack).contains(needle)
+    }
+}
+
+/// Unicode lower case. In the browser it is JavaScript's `toLowerCase`, which keeps Rust's
+/// case tables (about 6 KB gzipped) out of the app; natively (unit tests) it is
+/// `str::to_lowercase`. Both follow Unicode's default case mapping.
+pub fn lowercase(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::JsString::from(text).to_lower_case().into()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
     }
 }
 

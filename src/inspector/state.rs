@@ -255,7 +255,7 @@ pub struct Filter {
 impl Filter {
     /// A matcher with the needle prepared once for a whole scan.
     pub fn matcher(&self) -> Matcher {
-        let needle = self.text.trim().to_lowercase();
+        let needle = super::format::lowercase(self.text.trim());
         Matcher {
             bytes: parse_hex(&needle),
             needle,
