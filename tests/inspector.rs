@@ -299,3 +299,21 @@ async fn a_ticker_flood_stays_bounded_and_renders_only_the_newest_rows_when_open
     assert_eq!(rows(&demo, "ticker"), first);
     assert!(count(&demo, "#ticker-inspector-new") > 100);
 }
+
+#[wasm_bindgen_test]
+fn the_filter_ignores_case_beyond_ascii_with_the_browsers_lower_case() {
+    use wslab::inspector::format::{contains_ignoring_case, lowercase};
+    // In wasm, `lowercase` is JavaScript's toLowerCase; it must fold what Rust's would.
+    for (upper, lower) in [
+        ("ÉCOLE", "école"),
+        ("ΣΟΦΊΑ", "σοφία"),
+        ("STRASSE", "strasse"),
+    ] {
+        assert_eq!(lowercase(upper), upper.to_lowercase());
+        assert!(contains_ignoring_case(
+            &format!("« {upper} »"),
+            &lowercase(lower)
+        ));
+    }
+    assert!(!contains_ignoring_case("ÉCOLE", &lowercase("éclair")));
+}

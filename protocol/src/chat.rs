@@ -144,31 +144,43 @@ pub enum Incoming<T> {
     Malformed,
 }
 
-/// Every field any chat event carries, all optional: decoding into this flat struct and
-/// then picking the variant is much smaller in wasm than serde's internally tagged enum
-/// decoding, which buffers every field first. `tests::every_event_reads_back` keeps the
-/// two in step.
-#[derive(Deserialize)]
-struct Wire {
+/// Every field any chat event carries, all optional: a frame is read into this flat struct
+/// and then [`ChatEvent::from_fields`] picks the variant. That is much smaller in wasm than
+/// serde's internally tagged enum decoding, which buffers every field first, and it lets the
+/// app fill the fields from the browser's own `JSON.parse`. `tests::every_event_reads_back`
+/// keeps the two in step.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+pub struct ChatFields {
+    /// `type`: which event.
     #[serde(rename = "type")]
-    kind: Option<String>,
-    username: Option<String>,
-    text: Option<String>,
-    room: Option<String>,
-    id: Option<u64>,
-    ts: Option<u64>,
-    members: Option<Vec<String>>,
-    message: Option<String>,
+    pub kind: Option<String>,
+    /// `username`.
+    pub username: Option<String>,
+    /// `text`.
+    pub text: Option<String>,
+    /// `room`.
+    pub room: Option<String>,
+    /// `id`.
+    pub id: Option<u64>,
+    /// `ts`.
+    pub ts: Option<u64>,
+    /// `members`.
+    pub members: Option<Vec<String>>,
+    /// `message`.
+    pub message: Option<String>,
 }
 
 impl ChatEvent {
     /// Reads a server frame the way the seed's client does: known events, unknown types
     /// (ignored) and anything else.
     pub fn read(text: &str) -> Incoming<Self> {
-        let Ok(wire) = serde_json::from_str::<Wire>(text) else {
-            return Incoming::Malformed;
-        };
-        let Wire {
+        serde_json::from_str::<ChatFields>(text).map_or(Incoming::Malformed, Self::from_fields)
+    }
+
+    /// The event a frame's fields make: its `type` picks the variant, which then needs
+    /// every one of its fields.
+    pub fn from_fields(fields: ChatFields) -> Incoming<Self> {
+        let ChatFields {
             kind,
             username,
             text,
@@ -177,7 +189,7 @@ impl ChatEvent {
             ts,
             members,
             message,
-        } = wire;
+        } = fields;
         let event = match kind.as_deref() {
             Some("message") => (|| {
                 Some(Self::Message(ChatLine {

@@ -100,32 +100,43 @@ pub enum StockEvent {
     },
 }
 
-/// Every field a stocks event carries, all optional (see [`crate::chat::Incoming`] for
+/// Every field a stocks event carries, all optional (see [`crate::chat::ChatFields`] for
 /// why a flat struct).
-#[derive(Deserialize)]
-struct Wire {
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+pub struct StockFields {
+    /// `type`: which event.
     #[serde(rename = "type")]
-    kind: Option<String>,
-    symbol: Option<String>,
-    price: Option<f64>,
-    change: Option<f64>,
-    volume: Option<u64>,
-    message: Option<String>,
+    pub kind: Option<String>,
+    /// `symbol`.
+    pub symbol: Option<String>,
+    /// `price`.
+    pub price: Option<f64>,
+    /// `change`.
+    pub change: Option<f64>,
+    /// `volume`.
+    pub volume: Option<u64>,
+    /// `message`.
+    pub message: Option<String>,
 }
 
 impl StockEvent {
     /// Reads a server frame: `None` unless it is a complete `quote` or `error`.
     pub fn read(text: &str) -> Option<Self> {
-        let wire = serde_json::from_str::<Wire>(text).ok()?;
-        match wire.kind.as_deref()? {
+        Self::from_fields(serde_json::from_str(text).ok()?)
+    }
+
+    /// The event a frame's fields make: `None` unless they make a complete `quote` or
+    /// `error`.
+    pub fn from_fields(fields: StockFields) -> Option<Self> {
+        match fields.kind.as_deref()? {
             "quote" => Some(Self::Quote(Quote {
-                symbol: wire.symbol?,
-                price: wire.price?,
-                change: wire.change?,
-                volume: wire.volume?,
+                symbol: fields.symbol?,
+                price: fields.price?,
+                change: fields.change?,
+                volume: fields.volume?,
             })),
             "error" => Some(Self::Error {
-                message: wire.message?,
+                message: fields.message?,
             }),
             _ => None,
         }

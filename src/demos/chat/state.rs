@@ -98,7 +98,7 @@ impl ChatState {
     fn on_frame(&mut self, raw: &str) {
         // As the seed: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
         // a known type with missing fields → "Received: <raw>" (the seed's bare except).
-        match ChatEvent::read(raw) {
+        match crate::wire::chat_event(raw) {
             Incoming::Event(event) => self.on_event(event),
             Incoming::Unknown => {}
             Incoming::Malformed => self.system(format!("Received: {raw}")),

@@ -166,7 +166,7 @@ pub enum Incoming {
 
 /// Sorts a text frame.
 pub fn classify(raw: &str) -> Incoming {
-    match StockEvent::read(raw) {
+    match crate::wire::stock_event(raw) {
         Some(StockEvent::Quote(quote)) => Incoming::Quote(quote),
         Some(StockEvent::Error { message }) => Incoming::Error(message),
         None => Incoming::Other(raw.to_owned()),
