@@ -73,7 +73,7 @@ impl ChatClient {
 /// A request as the text frame that carries it.
 ///
 /// # Errors
-/// [`SocketError::Send`] if it cannot be serialized (it always can).
+/// [`SocketError::Encode`] if it cannot be serialized (it always can).
 pub fn encode(request: &ChatRequest) -> Result<String, SocketError> {
-    serde_json::to_string(request).map_err(|e| SocketError::Send(e.to_string()))
+    serde_json::to_string(request).map_err(|_| SocketError::Encode)
 }

@@ -88,7 +88,7 @@ impl LiveDataClient {
     }
 
     fn request(&self, request: &StockRequest) -> Result<(), SocketError> {
-        let text = serde_json::to_string(request).map_err(|e| SocketError::Send(e.to_string()))?;
+        let text = serde_json::to_string(request).map_err(|_| SocketError::Encode)?;
         self.socket.send(text)
     }
 }
