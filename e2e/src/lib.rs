@@ -505,6 +505,15 @@ impl Session {
             .as_f64()
             .context("no content height")?
             .min(max_height);
+        // Rows out of view skip rendering (`content-visibility: auto`), so a capture beyond
+        // the viewport would show them blank where a reader scrolling there sees them drawn:
+        // they are drawn for the capture, and the page's own style is back afterwards.
+        self.execute(
+            "const s = document.createElement('style'); s.id = 'wslab-capture'; \
+             s.textContent = '* { content-visibility: visible !important; }'; \
+             document.head.append(s);",
+            json!([]),
+        )?;
         let shot = self.cdp(
             "Page.captureScreenshot",
             json!({
@@ -512,7 +521,12 @@ impl Session {
                 "captureBeyondViewport": true,
                 "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 }
             }),
+        );
+        self.execute(
+            "document.getElementById('wslab-capture')?.remove();",
+            json!([]),
         )?;
+        let shot = shot?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().context("screenshot has no data")?)?;
         if let Some(dir) = path.parent() {
