@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use wslab_protocol::api::{Fault, MAX_DELAY_MS, MAX_MUTE_SECONDS};
 
-use crate::{AppState, Conn, Shutdown, shutdown::Ending};
+use crate::{AppState, Conn, Shutdown, gate::Slot, shutdown::Ending};
 
 /// Faults in effect on one connection.
 #[derive(Debug, Default)]
@@ -41,6 +41,7 @@ struct Faults {
 /// Upgrades `/api`; `?mute=N` and `?delay=MS` start the connection with those faults.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
+    slot: Slot,
     Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
 ) -> Response {
@@ -55,7 +56,7 @@ pub async fn upgrade(
     let shutdown = state.shutdown.clone();
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .run(socket, async move |socket| {
+            .run(socket, slot, async move |socket| {
                 session(socket, faults, &shutdown).await
             })
             .await;

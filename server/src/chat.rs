@@ -36,7 +36,7 @@ use wslab_protocol::{
     close,
 };
 
-use crate::{AppState, Conn, Ending, rate::TokenBucket, shutdown::ReadFailure};
+use crate::{AppState, Conn, Ending, gate::Slot, rate::TokenBucket, shutdown::ReadFailure};
 
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,11 +68,13 @@ pub const MAX_ROOMS: usize = 1000;
 pub const MAX_ROOMS_PER_CONNECTION: usize = 20;
 
 /// Upgrades the request and runs one chat session.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
     let hub = Arc::clone(&state.chat);
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .run(socket, async move |socket| session(socket, &hub).await)
+            .run(socket, slot, async move |socket| {
+                session(socket, &hub).await
+            })
             .await;
     })
 }

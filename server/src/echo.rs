@@ -8,18 +8,18 @@ use axum::{
     response::Response,
 };
 
-use crate::{AppState, Conn, Ending};
+use crate::{AppState, Conn, Ending, gate::Slot};
 
 /// Subprotocols `/echo` agrees to (echoing is the same under each), so the demo's
 /// protocol field and the socket's `protocol` property have something to show.
 pub const SUBPROTOCOLS: [&str; 3] = ["echo", "chat", "superchat"];
 
 /// Upgrades the request and echoes until the client leaves or the server shuts down.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
     state
         .upgrade(ws)
         .protocols(SUBPROTOCOLS)
-        .on_upgrade(async move |socket| state.run(socket, echo).await)
+        .on_upgrade(async move |socket| state.run(socket, slot, echo).await)
 }
 
 /// The echo loop. Pings are answered by the WebSocket layer itself; a close ends the loop

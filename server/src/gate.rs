@@ -11,16 +11,22 @@
 //!
 //! A request without `Upgrade: websocket` passes through, and the endpoint's own extractor
 //! answers it (400, or 405 for a method other than GET).
+//!
+//! The maximum is kept with a semaphore: the gate takes a [`Slot`] before the upgrade and
+//! hands it to the endpoint in the request, and the connection holds it until it ends. So
+//! handshakes in flight together are counted too (a count of open connections, checked
+//! before the upgrade, let them all through).
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use axum::{
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use base64::Engine;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
 
@@ -295,7 +301,11 @@ pub fn check_handshake(headers: &HeaderMap, origins: &Origins) -> Result<(), Ref
 }
 
 /// Middleware on the WebSocket routes: the handshake checks, then availability.
-pub(crate) async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn gate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if let Err(refusal) = check_handshake(request.headers(), &state.origins) {
         tracing::info!(?refusal, path = %request.uri().path(), "handshake refused");
         return refusal.into_response();
@@ -303,14 +313,46 @@ pub(crate) async fn gate(State(state): State<AppState>, request: Request, next: 
     if let Some(left) = state.shutdown.unavailable() {
         return Refusal::Restarting(left.as_secs().max(1)).into_response();
     }
-    if state.shutdown.live() >= state.limits.max_connections {
+    let Ok(slot) = Arc::clone(&state.slots.0).try_acquire_owned() else {
         tracing::warn!(
             max = state.limits.max_connections,
             "connection refused: at the maximum"
         );
         return Refusal::Full.into_response();
-    }
+    };
+    request.extensions_mut().insert(Slot {
+        _permit: Arc::new(slot),
+    });
     next.run(request).await
+}
+
+/// The WebSocket connections the server may hold at once ([`crate::Limits::max_connections`]).
+#[derive(Debug, Clone)]
+pub struct Slots(Arc<Semaphore>);
+
+impl Slots {
+    /// `max` slots, all free.
+    pub fn new(max: usize) -> Self {
+        Self(Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))))
+    }
+}
+
+/// One of the [`Slots`], taken by the gate for a handshake and held by the connection
+/// until it ends; an endpoint extracts it from the request.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    _permit: Arc<OwnedSemaphorePermit>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Slot {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.remove::<Self>().ok_or((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "this WebSocket route has no gate in front of it",
+        ))
+    }
 }
 
 #[cfg(test)]

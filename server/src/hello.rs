@@ -12,13 +12,13 @@ use axum::{
 };
 use wslab_protocol::{close, hello::REPLY};
 
-use crate::{AppState, Conn, Ending};
+use crate::{AppState, Conn, Ending, gate::Slot};
 
 /// Upgrades the request and runs the one-shot exchange.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
     state
         .upgrade(ws)
-        .on_upgrade(async move |socket| state.run(socket, hello).await)
+        .on_upgrade(async move |socket| state.run(socket, slot, hello).await)
 }
 
 async fn hello(socket: &mut Conn) -> Ending {

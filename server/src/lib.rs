@@ -87,7 +87,7 @@ impl Default for Config {
 pub const DEFAULT_SEND_BUFFER: usize = 128 * 1024;
 
 /// State every handler can reach.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AppState {
     /// Tells connection tasks to close with 1001 and lets shutdown wait for them.
     pub shutdown: Shutdown,
@@ -99,6 +99,14 @@ pub struct AppState {
     pub limits: Limits,
     /// Origins allowed to open WebSockets.
     pub origins: Arc<Origins>,
+    /// The connection slots the gate hands out ([`Limits::max_connections`] of them).
+    pub slots: gate::Slots,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new(&Config::default())
+    }
 }
 
 impl AppState {
@@ -110,6 +118,7 @@ impl AppState {
             stocks: config.stocks,
             limits: config.limits,
             origins: Arc::new(config.origins.clone()),
+            slots: gate::Slots::new(config.limits.max_connections),
         }
     }
 
@@ -122,14 +131,16 @@ impl AppState {
     }
 
     /// Runs an endpoint's `handler` on an upgraded socket, under the connection limits and
-    /// the shutdown and restart-drill closes (see [`Shutdown::run`]).
-    pub(crate) async fn run<F, E>(&self, socket: WebSocket, handler: F)
+    /// the shutdown and restart-drill closes (see [`Shutdown::run`]), holding the
+    /// connection's `slot` until it ends.
+    pub(crate) async fn run<F, E>(&self, socket: WebSocket, slot: gate::Slot, handler: F)
     where
         F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
     {
         let conn = Conn::new(socket, &self.limits);
         self.shutdown.run(conn, handler).await;
+        drop(slot);
     }
 }
 

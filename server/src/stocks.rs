@@ -27,6 +27,7 @@ use wslab_protocol::stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockReques
 
 use crate::{
     AppState, Conn, Ending,
+    gate::Slot,
     market::{Feed, symbol_index},
     shutdown::ReadFailure,
 };
@@ -57,6 +58,7 @@ impl Default for StocksConfig {
 /// Upgrades `/stocks?rate=N&seed=S` (both optional); a bad parameter is HTTP 400.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
+    slot: Slot,
     Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
 ) -> Response {
@@ -81,7 +83,9 @@ pub async fn upgrade(
     }
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .run(socket, async move |socket| session(socket, config).await)
+            .run(socket, slot, async move |socket| {
+                session(socket, config).await
+            })
             .await;
     })
 }

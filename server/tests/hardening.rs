@@ -11,7 +11,7 @@ use futures::SinkExt;
 
 use common::{
     TestServer, WAIT, close_of, next, send_text,
-    wire::{In, Incoming, RawClient, frame, http_exchange},
+    wire::{In, Incoming, RawClient, connect_tcp, frame, http_exchange, read_head, write_bounded},
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -179,6 +179,44 @@ async fn connections_over_the_cap_get_503_and_a_freed_slot_is_reused() {
         assert!(std::time::Instant::now() < deadline, "slot never freed");
         tokio::task::yield_now().await;
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshakes_in_flight_together_cannot_exceed_the_cap() {
+    const CAP: usize = 2;
+    const AT_ONCE: usize = 24;
+    let server = TestServer::start(with_limits(Limits {
+        max_connections: CAP,
+        ..Limits::default()
+    }))
+    .await;
+    // Every TCP connection first, then every request head in one burst, so the handshakes
+    // are in flight together; the streams stay open until the answers are counted.
+    let mut streams = Vec::new();
+    for _ in 0..AT_ONCE {
+        streams.push(connect_tcp(server.addr).await.expect("TCP"));
+    }
+    let head = request(server.addr, "/echo", &[]);
+    let answers = futures::future::join_all(streams.into_iter().map(|mut stream| {
+        let head = head.clone();
+        async move {
+            write_bounded(&mut stream, head.as_bytes(), None)
+                .await
+                .expect("request");
+            let status = read_head(&mut stream, &mut Vec::new()).await.status();
+            (status, stream)
+        }
+    }))
+    .await;
+    let upgraded = answers.iter().filter(|(s, _)| *s == Some(101)).count();
+    let refused = answers.iter().filter(|(s, _)| *s == Some(503)).count();
+    assert_eq!(
+        (upgraded, refused),
+        (CAP, AT_ONCE - CAP),
+        "{AT_ONCE} handshakes at once against a cap of {CAP}"
+    );
+    drop(answers);
     server.stop().await;
 }
 
