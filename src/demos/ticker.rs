@@ -9,12 +9,7 @@
 mod client;
 pub mod state;
 
-use std::{
-    cell::RefCell,
-    collections::{HashMap, VecDeque},
-    fmt::Write,
-    rc::Rc,
-};
+use std::{cell::RefCell, collections::VecDeque, fmt::Write, rc::Rc};
 
 pub use client::LiveDataClient;
 use gloo_render::{AnimationFrame, request_animation_frame};
@@ -26,6 +21,7 @@ use crate::{
     demos::{on_enter, use_prefilled, value_of},
     inspector::{Inspector, use_inspector},
     socket::{Message, ReliableEvent, SocketEvent, use_reliable_with_tap},
+    vec_map::VecMap,
 };
 use state::{
     Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
@@ -53,7 +49,7 @@ struct FrameBuffer {
 pub fn TickerDemo(props: &TickerDemoProps) -> Html {
     let state = use_reducer(TickerState::default);
     let buffer = use_mut_ref(FrameBuffer::default);
-    let callbacks = use_mut_ref(HashMap::<String, Callback<Quote>>::new);
+    let callbacks = use_mut_ref(VecMap::<String, Callback<Quote>>::new);
     // What the socket's events do depends on the client, which needs the socket: the
     // handler reaches the client through this slot.
     let client_slot: Rc<RefCell<Option<LiveDataClient>>> = use_mut_ref(|| None);
@@ -67,11 +63,11 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             // Animation frames stop in a hidden tab while quotes keep coming: past a bound,
             // keep only each symbol's newest (they are applied as one batch anyway).
             if pending.quotes.len() > MAX_BUFFERED {
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = VecMap::new();
                 let mut newest: Vec<Quote> = std::mem::take(&mut pending.quotes)
                     .into_iter()
                     .rev()
-                    .filter(|q| seen.insert(q.symbol.clone()))
+                    .filter(|q| seen.insert(q.symbol.clone(), ()).is_none())
                     .collect();
                 newest.reverse();
                 pending.quotes = newest;

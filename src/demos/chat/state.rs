@@ -1,13 +1,16 @@
 //! The chat's state and its pure reducer: every server frame becomes a line, a member
 //! change, or nothing, exactly as the seed's ChatApp would show it.
 
-use std::{collections::BTreeMap, rc::Rc};
+use std::rc::Rc;
 
 use wslab_protocol::chat::{ChatEvent, ChatLine, Incoming};
 use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
-use crate::socket::{Message, ReadyState, SocketEvent};
+use crate::{
+    socket::{Message, ReadyState, SocketEvent},
+    vec_map::VecMap,
+};
 
 /// One line of the message list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,12 +38,12 @@ pub struct ChatState {
     /// Every line, oldest first.
     pub lines: Lines<Line>,
     /// Rooms this connection is in, with the name it has there and who is present.
-    pub rooms: BTreeMap<AttrValue, Membership>,
+    pub rooms: VecMap<AttrValue, Membership>,
     /// Highest message id seen per room, so no line is shown twice.
-    last_id: BTreeMap<AttrValue, u64>,
+    last_id: VecMap<AttrValue, u64>,
     /// Rooms to rejoin after a reconnect, with the name we had there; kept across drops,
     /// forgotten when we leave.
-    pub resume: BTreeMap<AttrValue, AttrValue>,
+    pub resume: VecMap<AttrValue, AttrValue>,
     /// The reconnect attempt last announced, so each is announced once.
     announced_attempt: Option<u32>,
 }
@@ -115,7 +118,7 @@ impl ChatState {
                 ..
             }) => {
                 let room: AttrValue = room.into();
-                let last = self.last_id.entry(room.clone()).or_default();
+                let last = self.last_id.get_or_default(room.clone());
                 if id <= *last {
                     return;
                 }

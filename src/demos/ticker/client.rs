@@ -1,18 +1,21 @@
 //! The LiveDataClient API of seed 004 (`subscribe(channel, callback)`,
 //! `unsubscribe(channel)`) on a component's reliable connection: a channel is a symbol.
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{cell::RefCell, rc::Rc};
 
 use wslab_protocol::stocks::{Quote, StockRequest};
 use yew::Callback;
 
-use crate::socket::{SocketError, UseReliableHandle, reliable::Policy};
+use crate::{
+    socket::{SocketError, UseReliableHandle, reliable::Policy},
+    vec_map::VecMap,
+};
 
 /// Symbol subscriptions with a callback each. Cheap to clone; clones share the callbacks.
 #[derive(Clone)]
 pub struct LiveDataClient {
     socket: UseReliableHandle,
-    callbacks: Rc<RefCell<HashMap<String, Callback<Quote>>>>,
+    callbacks: Rc<RefCell<VecMap<String, Callback<Quote>>>>,
 }
 
 impl PartialEq for LiveDataClient {
@@ -25,7 +28,7 @@ impl LiveDataClient {
     /// A client over `socket` using `callbacks` (kept by the component across renders).
     pub fn new(
         socket: UseReliableHandle,
-        callbacks: Rc<RefCell<HashMap<String, Callback<Quote>>>>,
+        callbacks: Rc<RefCell<VecMap<String, Callback<Quote>>>>,
     ) -> Self {
         Self { socket, callbacks }
     }
