@@ -227,8 +227,16 @@ impl TickerState {
                         ..Row::default()
                     };
                     row.apply(quote, now);
-                    self.rows.push(Rc::new(row));
-                    self.sort_rows();
+                    // Rows keep the order of `wanted`: the new one goes before the first
+                    // row wanted after it (no sort, so no sorting code in the wasm).
+                    let rank = |symbol: &str| self.wanted.iter().position(|w| w == symbol);
+                    let own = rank(&row.symbol);
+                    let at = self
+                        .rows
+                        .iter()
+                        .position(|r| rank(&r.symbol) > own)
+                        .unwrap_or(self.rows.len());
+                    self.rows.insert(at, Rc::new(row));
                 }
             }
             self.applied += 1;
@@ -241,17 +249,6 @@ impl TickerState {
             self.window_start = now;
             self.window_count = 0;
         }
-    }
-
-    fn sort_rows(&mut self) {
-        let position = |symbol: &AttrValue| self.wanted.iter().position(|w| w == symbol);
-        let mut rows = std::mem::take(&mut self.rows);
-        // Symbols are unique, so (position, symbol) is a total order and an unstable sort
-        // (less code in the wasm) gives the same result as a stable one.
-        rows.sort_unstable_by(|a, b| {
-            (position(&a.symbol), &a.symbol).cmp(&(position(&b.symbol), &b.symbol))
-        });
-        self.rows = rows;
     }
 }
 
@@ -343,6 +340,26 @@ mod tests {
         assert_eq!(state.rows[0].flash, Direction::Down);
         assert_eq!(*state.rows[0].history, [20.0, 19.0]);
         assert_eq!(state.applied, 3);
+    }
+
+    #[test]
+    fn rows_arriving_in_any_order_end_in_wanted_order() {
+        let mut state = Rc::new(TickerState::default());
+        state = state.reduce(Action::Want(vec!["NVDA".into()]));
+        let wanted = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN", "NVDA"];
+        assert_eq!(state.wanted, wanted.map(AttrValue::from));
+        // One quote at a time, in an order unlike the wanted one, some in one batch.
+        for batch in [
+            vec!["TSLA"],
+            vec!["NVDA", "AAPL"],
+            vec!["AMZN"],
+            vec!["GOOGL", "MSFT"],
+        ] {
+            let list = batch.into_iter().map(|s| quote(s, 1.0, 0.0, 1)).collect();
+            state = state.reduce(quotes(list, 0.0));
+        }
+        let rows: Vec<&str> = state.rows.iter().map(|r| r.symbol.as_str()).collect();
+        assert_eq!(rows, wanted);
     }
 
     #[test]
