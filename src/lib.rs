@@ -4,7 +4,7 @@
 //! holds one module per demo; [`inspector`] is the message inspector they all share; [`app`]
 //! is the shell and [`page`] lays a demo out as a page of documentation ([`docs`] has its
 //! words, [`i18n`] the UI's, [`source`] shows its code); [`wire`] reads the server's JSON
-//! and [`vec_map`] is the small map the demos keep their keys in.
+//! [`vec_map`] is the small map the demos keep their keys in and [`text`] their substring search.
 //! A thin `main.rs` mounts [`App`], and tests mount any component on its own.
 
 pub mod app;
@@ -18,6 +18,7 @@ pub mod route;
 pub mod settings;
 pub mod socket;
 pub mod source;
+pub mod text;
 pub mod vec_map;
 pub mod wire;
 

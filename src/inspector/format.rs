@@ -64,7 +64,7 @@ pub fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle))
     } else {
-        lowercase(haystack).contains(needle)
+        crate::text::contains(lowercase(haystack).as_bytes(), needle.as_bytes())
     }
 }
 

@@ -285,9 +285,9 @@ impl Matcher {
         match &frame.payload {
             Payload::Text(text) => contains_ignoring_case(text, &self.needle),
             Payload::Binary(data) => match &self.bytes {
-                Some(wanted) => data.windows(wanted.len()).any(|w| w == wanted.as_slice()),
+                Some(wanted) => crate::text::contains(data, wanted),
                 // Not whole bytes ("d", "e a"): look in the hex as shown.
-                None => hex(data).contains(&self.needle),
+                None => crate::text::contains(hex(data).as_bytes(), self.needle.as_bytes()),
             },
         }
     }
