@@ -22,7 +22,7 @@ mod reliable_agent;
 pub mod tap;
 pub mod types;
 
-pub use agent::{SocketAgent, supported};
+pub use agent::{SocketAgent, js_message, supported};
 pub use hook::{
     UseReliableHandle, UseSocketHandle, use_reliable, use_reliable_with_tap, use_socket,
     use_socket_with_tap,

@@ -15,7 +15,7 @@ use super::{
     link::InspectorLink,
     state::{Action, CAPACITY, DirectionFilter, Frame, InspectorState},
 };
-use crate::socket::{Direction, Payload};
+use crate::socket::{Direction, Payload, js_message};
 
 /// Rows rendered at most: the newest that pass the filter (all are kept and exported).
 pub const VISIBLE_ROWS: usize = 200;
@@ -252,12 +252,4 @@ fn click_link(url: &str, file_name: &str) -> Result<(), JsValue> {
     anchor.click();
     anchor.remove();
     Ok(())
-}
-
-/// The message of a thrown JavaScript value.
-fn js_message(value: &JsValue) -> String {
-    match value.dyn_ref::<js_sys::Error>() {
-        Some(error) => String::from(error.message()),
-        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
-    }
 }

@@ -338,8 +338,9 @@ impl Task {
     }
 }
 
-/// The message of a thrown JavaScript value (a `DOMException` or `Error`).
-fn js_message(value: &JsValue) -> String {
+/// The message of a thrown JavaScript value (a `DOMException` or `Error`), or the value
+/// itself as text.
+pub fn js_message(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         String::from(error.message())
     } else {
