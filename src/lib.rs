@@ -3,8 +3,8 @@
 //! [`socket`] is the doc's API in Rust and the service agent components own; [`demos`]
 //! holds one module per demo; [`inspector`] is the message inspector they all share; [`app`]
 //! is the shell and [`page`] lays a demo out as a page of documentation ([`docs`] has its
-//! words, [`i18n`] the UI's, [`source`] shows its code); [`wire`] reads the server's JSON
-//! [`vec_map`] is the small map the demos keep their keys in and [`text`] their substring search.
+//! words, [`i18n`] the UI's, [`source`] shows its code); [`wire`] reads the server's JSON;
+//! [`vec_map`] is the small map the demos keep keys in, and [`text`] their substring search.
 //! A thin `main.rs` mounts [`App`], and tests mount any component on its own.
 
 pub mod app;
