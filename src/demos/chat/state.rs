@@ -44,8 +44,9 @@ pub struct ChatState {
     /// Rooms to rejoin after a reconnect, with the name we had there; kept across drops,
     /// forgotten when we leave.
     pub resume: VecMap<AttrValue, AttrValue>,
-    /// The reconnect attempt last announced, so each is announced once.
-    announced_attempt: Option<u32>,
+    /// The reconnect news last announced (`Some(attempt)`, `None` inside for giving up),
+    /// so each is announced once; `None` once connected again.
+    announced: Option<Option<u32>>,
 }
 
 /// This connection's place in one room.
@@ -178,10 +179,11 @@ impl Reducible for ChatState {
         match action {
             Action::Connecting => next.ready = ReadyState::Connecting,
             Action::Reconnecting(attempt) => {
-                if next.announced_attempt == attempt && attempt.is_some() {
+                // The agent repeats its state on every wake-up: say each piece of news once.
+                if next.announced == Some(attempt) {
                     return Rc::new(next);
                 }
-                next.announced_attempt = attempt;
+                next.announced = Some(attempt);
                 match attempt {
                     Some(n) => next.system(format!("Reconnecting (attempt {n})…")),
                     None => next.system("Could not reconnect; reload the page to try again"),
@@ -189,7 +191,7 @@ impl Reducible for ChatState {
             }
             Action::Socket(SocketEvent::Open { .. }) => {
                 next.ready = ReadyState::Open;
-                next.announced_attempt = None;
+                next.announced = None;
                 next.system("Connected to chat server");
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => next.on_frame(&raw),
@@ -356,6 +358,9 @@ mod tests {
             Action::Reconnecting(Some(1)),
             Action::Reconnecting(Some(1)),
             Action::Reconnecting(Some(2)),
+            Action::Reconnecting(None),
+            // The agent repeats its given-up state on every wake-up (focus, online…).
+            Action::Reconnecting(None),
             Action::Reconnecting(None),
         ]);
         assert_eq!(
