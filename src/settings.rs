@@ -125,7 +125,8 @@ pub fn load() -> String {
         .as_ref()
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
     let server = resolve(query.as_deref(), stored.as_deref(), &page);
-    if query.is_some() {
+    // Remember a valid ?server= only: a fallback saved here would outlive the build default.
+    if query.as_deref().is_some_and(|q| normalize_base(q).is_ok()) {
         save(&server);
     }
     server

@@ -171,8 +171,11 @@ impl Task {
             let deadline = self.machine.deadline();
             let mut timer: Fuse<TimeoutFuture> = match deadline {
                 Some(at) => {
-                    let wait = at.saturating_sub(now()).min(u64::from(u32::MAX));
-                    TimeoutFuture::new(u32::try_from(wait).unwrap_or(u32::MAX)).fuse()
+                    // setTimeout takes a signed 32-bit delay (gloo passes it `as i32`):
+                    // a longer wait would wrap negative and fire at once, in a loop.
+                    let max = i32::MAX.unsigned_abs();
+                    let wait = at.saturating_sub(now()).min(u64::from(max));
+                    TimeoutFuture::new(u32::try_from(wait).unwrap_or(max)).fuse()
                 }
                 None => Fuse::terminated(),
             };
