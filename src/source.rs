@@ -161,11 +161,13 @@ fn js_reason(value: &JsValue) -> String {
 }
 
 /// Fetches `url` as text; an HTTP error status is a failure too. The cache is revalidated
-/// (`no-cache`), so a new build's files replace the old ones at once.
-async fn fetch_text(url: &str) -> Result<String, String> {
+/// (`no-cache`), so a new build's files replace the old ones at once. `signal` ends the
+/// request (and the reading of its body) when the panel goes away.
+async fn fetch_text(url: &str, signal: Option<&web_sys::AbortSignal>) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoCache);
+    init.set_signal(signal);
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|e| js_reason(&e))?;
@@ -240,6 +242,21 @@ pub fn SourcePanel(props: &SourcePanelProps) -> Html {
     let selected = state.selected.min(files.len().saturating_sub(1));
     let current = files.get(selected).copied();
 
+    // One controller for the panel's fetches: leaving the page aborts whatever is still
+    // loading. (Not per fetch: the fetch effect below re-runs as soon as its file is marked
+    // as loading, and its teardown must not cancel the request it just started.)
+    let aborter = use_memo((), |()| web_sys::AbortController::new().ok());
+    {
+        let aborter = aborter.clone();
+        use_effect_with((), move |()| {
+            move || {
+                if let Some(aborter) = aborter.as_ref() {
+                    aborter.abort();
+                }
+            }
+        });
+    }
+
     // Fetch the shown file when the panel is open and the file was not asked for yet.
     {
         let dispatch = state.dispatcher();
@@ -247,8 +264,12 @@ pub fn SourcePanel(props: &SourcePanelProps) -> Html {
         use_effect_with(wanted, move |wanted| {
             if let Some(file) = *wanted {
                 dispatch.dispatch(Action::Loading(file));
+                let signal = aborter
+                    .as_ref()
+                    .as_ref()
+                    .map(web_sys::AbortController::signal);
                 spawn_local(async move {
-                    match fetch_text(&docs::source_url(file)).await {
+                    match fetch_text(&docs::source_url(file), signal.as_ref()).await {
                         Ok(text) => dispatch.dispatch(Action::Loaded(file, text.into())),
                         Err(reason) => dispatch.dispatch(Action::Failed(file, reason.into())),
                     }
