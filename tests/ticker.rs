@@ -128,3 +128,24 @@ async fn an_unknown_symbol_is_reported() {
     .await;
     assert!(!has_row(&demo, "ZZZZ"));
 }
+
+#[wasm_bindgen_test]
+async fn reconnect_reconnects_even_with_the_same_address() {
+    // The address does not change (no rate typed): Reconnect must still open a new
+    // connection. It is the only way back after the connection gave up retrying.
+    let demo = ticker().await;
+    let connected = |d: &Mounted<TickerDemo>| {
+        d.lines("#ticker-notices")
+            .iter()
+            .filter(|l| l.as_str() == "Connected to stock data stream")
+            .count()
+    };
+    demo.wait_for("the first open", |d| connected(d) == 1).await;
+    demo.click("#ticker-rate-apply").await;
+    demo.wait_for("a second open", |d| connected(d) == 2).await;
+    // And the seed's rows are subscribed again on the new connection.
+    let applied = |d: &Mounted<TickerDemo>| d.text("#ticker-applied").parse::<u64>().unwrap_or(0);
+    let before = applied(&demo);
+    demo.wait_for("quotes on the new connection", |d| applied(d) >= before + 5)
+        .await;
+}

@@ -20,7 +20,7 @@ use yew::prelude::*;
 use crate::{
     demos::{on_enter, use_prefilled, value_of},
     inspector::{Inspector, use_inspector},
-    socket::{Message, ReliableEvent, SocketEvent, use_reliable_with_tap},
+    socket::{Message, ReliableEvent, SocketEvent, reliable::Status, use_reliable_with_tap},
     vec_map::VecMap,
 };
 use state::{
@@ -101,6 +101,9 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 dispatch.dispatch(Action::Socket(SocketEvent::Message(bytes)));
             }
             ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
+            ReliableEvent::State(snapshot) if snapshot.status == Status::GaveUp => {
+                dispatch.dispatch(Action::GaveUp);
+            }
             ReliableEvent::State(_) | ReliableEvent::Abandoned(_) => {}
         })
     };
@@ -129,19 +132,25 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
 
     let rate_field = use_prefilled("".into());
     let symbol_field = use_node_ref();
-    let stream_url = use_state(|| props.url.clone());
-
-    // Connect when shown (and when the URL or the rate changes); drop the frame on unmount.
+    // Connect when shown (and when the server changes; Reconnect connects by itself).
     {
         let (client, dispatch) = (client.clone(), state.dispatcher());
-        use_effect_with((*stream_url).clone(), move |url| {
+        use_effect_with(props.url.clone(), move |url| {
             dispatch.dispatch(Action::Connecting);
             client.connect(url);
         });
     }
+    // On unmount: drop the pending frame, and empty the slot. The slot holds the client,
+    // which holds the socket handle, whose event handler holds the slot: a cycle that
+    // would keep this component's state alive after it is gone.
     {
-        let buffer = buffer.clone();
-        use_effect_with((), move |()| move || drop(buffer.borrow_mut().frame.take()));
+        let (buffer, slot) = (buffer.clone(), client_slot.clone());
+        use_effect_with((), move |()| {
+            move || {
+                drop(buffer.borrow_mut().frame.take());
+                drop(slot.borrow_mut().take());
+            }
+        });
     }
     let add = {
         let (client, on_quote, dispatch, field) = (
@@ -200,17 +209,23 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
         })
     };
     let remove = {
-        let (client, dispatch) = (client.clone(), state.dispatcher());
+        let (client, dispatch, open) = (client.clone(), state.dispatcher(), state.is_open());
         Callback::from(move |symbol: AttrValue| {
             dispatch.dispatch(Action::Drop(symbol.clone()));
-            if let Err(error) = client.unsubscribe(&symbol) {
+            if !open {
+                // Nothing to tell the server now: the next open subscribes to what is
+                // wanted, which no longer has this symbol. (Queued, the unsubscribe would
+                // reach the server after that and be refused: not subscribed.)
+                client.forget(&symbol);
+            } else if let Err(error) = client.unsubscribe(&symbol) {
                 dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
             }
         })
     };
+    // Reconnects at once, whatever the state: also after the connection gave up.
     let apply_rate = {
-        let (stream_url, base, field, dispatch) = (
-            stream_url.clone(),
+        let (client, base, field, dispatch) = (
+            client.clone(),
             props.url.clone(),
             rate_field.clone(),
             state.dispatcher(),
@@ -232,18 +247,21 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                     }
                 },
             };
-            stream_url.set(url);
+            dispatch.dispatch(Action::Connecting);
+            client.connect(&url);
         })
     };
 
     let open = state.is_open();
+    // Enter adds, as the Add button does, and only when it would be enabled.
+    let on_symbol_key = on_enter(if open { add.clone() } else { Callback::noop() });
     html! {
         <section class="demo ticker" aria-labelledby="ticker-title">
             <h2 id="ticker-title" class="ticker-title">{ "Live Stock Prices" }</h2>
             <div class="controls">
                 <label for="ticker-symbol">{ "Symbol" }</label>
                 <input id="ticker-symbol" ref={symbol_field} placeholder="e.g. NVDA, META" spellcheck="false"
-                    onkeypress={on_enter(add.clone())} />
+                    onkeypress={on_symbol_key} />
                 <button id="ticker-add" disabled={!open} onclick={add.reform(|_: MouseEvent| ())}>{ "Add" }</button>
                 <button id="ticker-all" disabled={!open} onclick={add_all}>{ format!("Add all {}", CATALOGUE.len()) }</button>
                 <label for="ticker-rate-input">{ "Quotes/s" }</label>

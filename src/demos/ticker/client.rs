@@ -72,6 +72,12 @@ impl LiveDataClient {
         })
     }
 
+    /// Forgets a channel's callback without telling the server (for while disconnected:
+    /// the next open subscribes afresh).
+    pub fn forget(&self, channel: &str) {
+        self.callbacks.borrow_mut().remove(channel);
+    }
+
     /// Hands a quote to its channel's callback; false if nobody is subscribed to it.
     pub fn deliver(&self, quote: Quote) -> bool {
         let callback = self.callbacks.borrow().get(&quote.symbol).cloned();

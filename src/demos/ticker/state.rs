@@ -117,6 +117,9 @@ impl Row {
     }
 }
 
+/// What the ticker says when the connection stops retrying.
+pub const GAVE_UP: &str = "Could not reconnect; press Reconnect to try again";
+
 /// The ticker as the page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TickerState {
@@ -135,6 +138,8 @@ pub struct TickerState {
     pub rate: f64,
     window_start: f64,
     window_count: u64,
+    /// The give-up was announced (the agent repeats its state on every wake-up).
+    gave_up: bool,
 }
 
 impl Default for TickerState {
@@ -149,6 +154,7 @@ impl Default for TickerState {
             rate: 0.0,
             window_start: f64::NAN,
             window_count: 0,
+            gave_up: false,
         }
     }
 }
@@ -193,6 +199,8 @@ pub enum Action {
     Drop(AttrValue),
     /// A notice from the app itself.
     Notice(AttrValue),
+    /// The connection stopped retrying.
+    GaveUp,
 }
 
 impl TickerState {
@@ -207,6 +215,13 @@ impl TickerState {
         }
         self.notices.push_back((self.notices_seen, text.into()));
         self.notices_seen += 1;
+    }
+
+    /// No quotes are coming (closed, or nothing wanted): the rate starts over.
+    fn reset_rate(&mut self) {
+        self.rate = 0.0;
+        self.window_start = f64::NAN;
+        self.window_count = 0;
     }
 
     fn apply_quotes(&mut self, quotes: &[Quote], now: f64) {
@@ -258,9 +273,13 @@ impl Reducible for TickerState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
-            Action::Connecting => next.ready = ReadyState::Connecting,
+            Action::Connecting => {
+                next.ready = ReadyState::Connecting;
+                next.gave_up = false;
+            }
             Action::Socket(SocketEvent::Open { .. }) => {
                 next.ready = ReadyState::Open;
+                next.gave_up = false;
                 next.notice("Connected to stock data stream");
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
@@ -274,6 +293,7 @@ impl Reducible for TickerState {
             }
             Action::Socket(SocketEvent::Close(close)) => {
                 next.ready = ReadyState::Closed;
+                next.reset_rate();
                 next.notice(format!("Stock data stream closed: {close}"));
             }
             Action::Socket(SocketEvent::Error) => next.notice("Connection error"),
@@ -290,8 +310,16 @@ impl Reducible for TickerState {
             Action::Drop(symbol) => {
                 next.wanted.retain(|w| *w != symbol);
                 next.rows.retain(|row| row.symbol != symbol);
+                if next.wanted.is_empty() {
+                    next.reset_rate();
+                }
             }
             Action::Notice(text) => next.notice(text),
+            Action::GaveUp if next.gave_up => return Rc::new(next),
+            Action::GaveUp => {
+                next.gave_up = true;
+                next.notice(GAVE_UP);
+            }
         }
         Rc::new(next)
     }
@@ -430,6 +458,50 @@ mod tests {
             state = state.reduce(quotes(batch, f64::from(frame) * (1000.0 / 60.0)));
         }
         assert!((state.rate - 3000.0).abs() < 60.0, "{}", state.rate);
+    }
+
+    #[test]
+    fn the_rate_starts_over_after_a_close_or_when_nothing_is_wanted() {
+        let second = |state: Rc<TickerState>, start: f64| {
+            let batch = |at| quotes(vec![quote("AAPL", 1.0, 0.0, 1); 10], at);
+            state.reduce(batch(start)).reduce(batch(start + 1000.0))
+        };
+        let busy = second(Rc::new(TickerState::default()), 0.0);
+        assert!(busy.rate > 0.0);
+        let closed = busy.clone().reduce(Action::Socket(SocketEvent::Close(
+            crate::socket::CloseEvent {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false,
+            },
+        )));
+        assert_eq!(closed.rate, 0.0);
+        // The next second is measured from its own start, not from before the close.
+        assert!(second(closed, 60_000.0).rate > 0.0);
+
+        let mut emptied = busy;
+        for symbol in SEED_SYMBOLS {
+            assert!(emptied.rate > 0.0, "still some symbols: the rate stays");
+            emptied = emptied.reduce(Action::Drop((*symbol).into()));
+        }
+        assert_eq!(emptied.rate, 0.0);
+    }
+
+    #[test]
+    fn giving_up_is_announced_once_until_the_next_connect() {
+        let count =
+            |state: &TickerState| state.notices.iter().filter(|(_, n)| n == GAVE_UP).count();
+        let mut state = Rc::new(TickerState::default());
+        for _ in 0..3 {
+            state = state.reduce(Action::GaveUp);
+        }
+        assert_eq!(count(&state), 1);
+        // Reconnect pressed, failed again: said again, once.
+        state = state.reduce(Action::Connecting);
+        for _ in 0..3 {
+            state = state.reduce(Action::GaveUp);
+        }
+        assert_eq!(count(&state), 2);
     }
 
     #[test]
