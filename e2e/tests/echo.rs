@@ -89,6 +89,49 @@ fn an_unreachable_server_is_explained_on_the_page() -> Result<()> {
 }
 
 #[test]
+fn a_connect_that_hangs_can_be_given_up_with_close() -> Result<()> {
+    // A listener that never answers: the kernel takes the connection, nobody reads the
+    // handshake, so the browser stays in CONNECTING for as long as this test lasts.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("ws://{}/echo", silent.local_addr()?);
+    let server = AppServer::start()?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1280, 900)?;
+    page.goto(&server.url("/#/echo"))?;
+    page.wait_for("the app to render", |p| Ok(!p.disabled("#openbtn")?))?;
+    page.type_into("#echo-url", &url)?;
+    page.click("#openbtn")?;
+    page.wait_for("CONNECTING with Close enabled", |p| {
+        Ok(p.text("#echo-status")?.contains("0 (CONNECTING)") && !p.disabled("#closebtn")?)
+    })?;
+    assert!(page.disabled("#openbtn")?);
+    assert!(page.disabled("#sendbtn")?);
+
+    page.click("#closebtn")?;
+    page.wait_for("Open to be enabled again", |p| Ok(!p.disabled("#openbtn")?))?;
+    let lines = page.lines("#echo-log")?;
+    assert!(
+        lines.iter().any(|l| l == "Connection attempt cancelled"),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("Could not connect")),
+        "{lines:?}"
+    );
+    assert!(page.disabled("#closebtn")?);
+    // Only the browser's own word on the abandoned handshake, nothing from the app.
+    let errors = page.console_errors()?;
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains(&format!("WebSocket connection to '{url}' failed"))),
+        "{errors:?}"
+    );
+    drop(silent);
+    Ok(())
+}
+
+#[test]
 fn the_server_setting_comes_from_the_query_and_is_remembered() -> Result<()> {
     let server = AppServer::start()?;
     let driver = ChromeDriver::start()?;

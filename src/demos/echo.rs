@@ -11,11 +11,11 @@ use yew::prelude::*;
 use crate::{
     demos::{
         on_enter,
-        socket_log::{Action, SocketLogState, view_log, view_status},
+        socket_log::{Action, SocketLogState, parse_close_code, view_log, view_status},
         use_prefilled, value_of,
     },
     inspector::{Inspector, use_inspector},
-    socket::{Message, OpenOptions, SocketError, use_socket_with_tap},
+    socket::{Message, OpenOptions, use_socket_with_tap},
 };
 
 /// Props of [`EchoDemo`].
@@ -82,16 +82,12 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
         let (socket, dispatch) = (socket.clone(), state.dispatcher());
         let (close_code, close_reason) = (close_code.clone(), close_reason.clone());
         Callback::from(move |_: MouseEvent| {
-            let code_text = value_of(&close_code);
-            let code = match code_text.trim() {
-                "" => wslab_protocol::close::NORMAL,
-                text => match text.parse::<u16>() {
-                    Ok(code) => code,
-                    Err(_) => {
-                        dispatch.dispatch(Action::Refused(SocketError::NotANumber(text.into())));
-                        return;
-                    }
-                },
+            let code = match parse_close_code(&value_of(&close_code)) {
+                Ok(code) => code,
+                Err(error) => {
+                    dispatch.dispatch(Action::Refused(error));
+                    return;
+                }
             };
             let reason = value_of(&close_reason);
             match socket.close(code, &reason) {
@@ -125,7 +121,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
                 <input id="data" ref={data} placeholder="Message to send" onkeypress={on_data_key} />
                 <label class="inline"><input id="echo-binary" ref={binary} type="checkbox" />{ " binary" }</label>
                 <button id="sendbtn" onclick={send.reform(|_: MouseEvent| ())} disabled={!state.can_send()}>{ "Send" }</button>
-                <button id="closebtn" onclick={close} disabled={!state.can_send()}>{ "Close" }</button>
+                <button id="closebtn" onclick={close} disabled={!state.can_close()}>{ "Close" }</button>
             </div>
             <details class="close-options">
                 <summary>{ "Close code and reason" }</summary>

@@ -118,9 +118,15 @@ impl SocketLogState {
         self.ready == ReadyState::Closed
     }
 
-    /// Whether Send and Close may be pressed (the doc: only while open).
+    /// Whether Send may be pressed (the doc: only while open).
     pub fn can_send(&self) -> bool {
         self.ready == ReadyState::Open
+    }
+
+    /// Whether Close may be pressed: while open, as in the doc, and also while connecting,
+    /// so that a connect that hangs (an address that never answers) can be given up.
+    pub fn can_close(&self) -> bool {
+        matches!(self.ready, ReadyState::Connecting | ReadyState::Open)
     }
 }
 
@@ -191,6 +197,11 @@ impl SocketLogState {
                 self.log.push(LogKind::Received, message.to_string());
             }
             SocketEvent::Buffered(amount) => self.buffered = amount,
+            // Closed while connecting: the browser reports the attempt as failed (an error,
+            // then a close with 1006), but it was the user's doing.
+            SocketEvent::Error if !self.opened && self.ready == ReadyState::Closing => {
+                self.log.push(LogKind::Info, "Connection attempt cancelled");
+            }
             SocketEvent::Error => {
                 let text = if self.opened {
                     "Connection error".to_owned()
@@ -214,6 +225,24 @@ impl SocketLogState {
             }
         }
     }
+}
+
+/// Reads the close-code field: empty means 1000 (normal closure). Digits that do not fit
+/// a code are refused as a code, not as "not a number".
+///
+/// # Errors
+/// [`SocketError::NotANumber`] for anything but digits, [`SocketError::CodeOutOfRange`]
+/// for digits above 65535. (Which codes may be sent is checked when closing.)
+pub fn parse_close_code(text: &str) -> Result<u16, SocketError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(wslab_protocol::close::NORMAL);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SocketError::NotANumber(text.into()));
+    }
+    text.parse()
+        .map_err(|_| SocketError::CodeOutOfRange(text.into()))
 }
 
 /// Errors are lower-case English phrases; a log line starts with a capital. ASCII only:
@@ -313,6 +342,43 @@ mod tests {
 
         let closed = open.reduce(close(1000, true));
         assert!(closed.can_open() && !closed.can_send());
+    }
+
+    #[test]
+    fn a_connect_can_be_given_up_and_is_logged_as_such() {
+        let connecting = run([Action::Connecting("ws://h/echo".into())]);
+        assert!(connecting.can_close() && !connecting.can_send());
+        let cancelled = connecting
+            .reduce(Action::Closing(1000, AttrValue::default()))
+            .reduce(Action::Socket(SocketEvent::Error))
+            .reduce(close(1006, false));
+        assert!(cancelled.can_open() && !cancelled.can_close());
+        let lines = texts(&cancelled);
+        assert!(lines.contains(&"Connection attempt cancelled"), "{lines:?}");
+        assert!(
+            !lines.iter().any(|l| l.starts_with("Could not connect")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn close_codes_are_read_as_the_field_says() {
+        assert_eq!(parse_close_code(""), Ok(1000));
+        assert_eq!(parse_close_code(" 4000 "), Ok(4000));
+        assert_eq!(
+            parse_close_code("70000"),
+            Err(SocketError::CodeOutOfRange("70000".into()))
+        );
+        assert_eq!(
+            parse_close_code("abc"),
+            Err(SocketError::NotANumber("abc".into()))
+        );
+        assert_eq!(
+            parse_close_code("-1"),
+            Err(SocketError::NotANumber("-1".into()))
+        );
+        // In range but not allowed: refused later, by the close request's own check.
+        assert_eq!(parse_close_code("1001"), Ok(1001));
     }
 
     #[test]

@@ -182,6 +182,9 @@ pub enum SocketError {
     /// A number field (the close code) holds something else.
     #[error("close code \"{0}\" is not a number")]
     NotANumber(String),
+    /// A close code field holds digits beyond any close code (above 65535).
+    #[error("close code {0} is not allowed: use 1000 or a code from 3000 to 4999")]
+    CodeOutOfRange(String),
     /// A send or close was asked for while the socket is not open.
     #[error("the connection is not open (state {})", .0.name())]
     NotOpen(ReadyState),
