@@ -342,14 +342,19 @@ impl Machine {
             },
             Input::Opened(id) => {
                 let interval = self.policy.heartbeat.as_ref().map(|h| h.interval);
+                let closing = self.status == Status::Closing;
                 if let Some(slot) = self.current(id) {
                     slot.opened = Some(now);
-                    slot.next_ping = interval.map_or(Millis::MAX, |i| now.saturating_add(i));
-                    if self.status != Status::Closing {
+                    // Opened after the user asked to close (the open event was already on
+                    // its way): no pings, and the outbox stays for the next connection.
+                    if closing {
+                        slot.next_ping = Millis::MAX;
+                    } else {
+                        slot.next_ping = interval.map_or(Millis::MAX, |i| now.saturating_add(i));
                         self.status = Status::Open;
-                    }
-                    for text in self.outbox.drain(..) {
-                        effects.push(Effect::Send { id, text });
+                        for text in self.outbox.drain(..) {
+                            effects.push(Effect::Send { id, text });
+                        }
                     }
                 }
             }
@@ -472,6 +477,7 @@ impl Machine {
             return;
         }
         if let (Some(_), Some(heartbeat)) = (slot.opened, self.policy.heartbeat.clone())
+            && self.status != Status::Closing
             && now >= slot.next_ping
             && let Some(live) = self.socket.as_mut()
         {
@@ -733,6 +739,34 @@ mod tests {
         sim.advance_to(sim.now + 120_000);
         assert!(sim.machine.socket().is_none());
         assert_eq!(sim.machine.deadline(), None);
+    }
+
+    #[test]
+    fn an_open_that_crosses_the_users_close_sends_nothing() {
+        let mut sim = Sim::new(Policy {
+            jitter: false,
+            ..Policy::default()
+        });
+        sim.feed(Input::Connect);
+        sim.feed(Input::Send("queued".into()));
+        sim.feed(Input::Close {
+            code: 1000,
+            reason: String::new(),
+        });
+        // The open event was already queued behind the close.
+        sim.open();
+        assert_eq!(sim.machine.status(), Status::Closing);
+        assert!(sim.sent.is_empty(), "{:?}", sim.sent);
+        assert_eq!(sim.machine.pending(), 1, "kept for the next connection");
+        // No heartbeat on a closing socket.
+        sim.advance_to(sim.now + 60_000);
+        assert!(sim.sent.is_empty(), "{:?}", sim.sent);
+
+        // The next connection delivers what was queued.
+        sim.drop_with(1000);
+        sim.feed(Input::Connect);
+        sim.open();
+        assert_eq!(sim.sent.last().map(|(_, t)| t.as_str()), Some("queued"));
     }
 
     #[test]
