@@ -10,10 +10,15 @@
 //!
 //! Both show up to the handler as a read error, which [`crate::Ending::after_read_error`]
 //! turns into the close code; the handler needs no code of its own for them.
+//!
+//! Writing, it fails a write that has waited [`Limits::write_timeout`] for the peer to take
+//! bytes ([`Violation::WriteTimeout`]): a peer that stops reading would otherwise hold the
+//! handler in `send` for ever, where nothing reads and so nothing pings.
 
 use std::{
     pin::Pin,
     task::{Context, Poll, ready},
+    time::Duration,
 };
 
 use axum::extract::ws::{Message, WebSocket};
@@ -34,6 +39,9 @@ pub enum Violation {
     /// The peer sent messages faster than the per-connection rate allows.
     #[error("too many messages")]
     TooManyMessages,
+    /// A write waited longer than the write timeout for the peer to read.
+    #[error("the peer stopped reading")]
+    WriteTimeout,
 }
 
 /// Server pings for one connection: the pure [`Keepalive`] plus its timer.
@@ -53,6 +61,9 @@ pub struct Conn {
     socket: WebSocket,
     pings: Option<Pings>,
     rate: Option<TokenBucket>,
+    write_timeout: Option<Duration>,
+    /// The deadline of the write that is waiting now, if one is.
+    stalled: Option<Pin<Box<Sleep>>>,
 }
 
 impl Conn {
@@ -75,7 +86,31 @@ impl Conn {
             socket,
             pings,
             rate,
+            write_timeout: limits.write_timeout,
+            stalled: None,
         }
+    }
+
+    /// The outcome of a write step: done (the wait, if any, is over), or still waiting,
+    /// which fails once the wait has lasted the write timeout.
+    fn write_step(
+        &mut self,
+        step: Poll<Result<(), axum::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), axum::Error>> {
+        if step.is_ready() {
+            self.stalled = None;
+            return step;
+        }
+        let Some(limit) = self.write_timeout else {
+            return Poll::Pending;
+        };
+        let deadline = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        ready!(deadline.as_mut().poll(cx));
+        self.stalled = None;
+        Poll::Ready(Err(axum::Error::new(Violation::WriteTimeout)))
     }
 
     /// The next message, `None` once the connection has ended.
@@ -190,7 +225,9 @@ impl Sink<Message> for Conn {
     type Error = axum::Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Pin::new(&mut self.get_mut().socket).poll_ready(cx)
+        let this = self.get_mut();
+        let step = Pin::new(&mut this.socket).poll_ready(cx);
+        this.write_step(step, cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
@@ -199,7 +236,8 @@ impl Sink<Message> for Conn {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        ready!(Pin::new(&mut this.socket).poll_flush(cx))?;
+        let step = Pin::new(&mut this.socket).poll_flush(cx);
+        ready!(this.write_step(step, cx))?;
         if let Some(pings) = this.pings.as_mut() {
             pings.unflushed = false;
         }
@@ -207,6 +245,8 @@ impl Sink<Message> for Conn {
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Pin::new(&mut self.get_mut().socket).poll_close(cx)
+        let this = self.get_mut();
+        let step = Pin::new(&mut this.socket).poll_close(cx);
+        this.write_step(step, cx)
     }
 }

@@ -37,6 +37,10 @@ pub struct Limits {
     pub ping_interval: Option<Duration>,
     /// How long after a ping the peer has to show life before it is closed with 1011.
     pub ping_timeout: Duration,
+    /// How long one write may wait for the peer to take bytes (`None`: for ever). A peer
+    /// that stops reading blocks the handler in `send`, where it cannot read pings'
+    /// answers; past this the send fails and the connection ends.
+    pub write_timeout: Option<Duration>,
     /// Time for a client to complete TLS and send its HTTP request head.
     pub handshake_timeout: Duration,
     /// WebSocket connections open at once, all endpoints together; more get HTTP 503.
@@ -57,6 +61,7 @@ impl Default for Limits {
             max_write_buffer: 1024 * 1024,
             ping_interval: Some(Duration::from_secs(20)),
             ping_timeout: Duration::from_secs(20),
+            write_timeout: Some(Duration::from_secs(30)),
             handshake_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             message_rate: Some(1000.0),

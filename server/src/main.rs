@@ -73,6 +73,10 @@ struct Args {
     /// Seconds a pinged client has to show life; then close 1011.
     #[arg(long, default_value_t = 20.0, value_parser = seconds, help_heading = "Limits")]
     ping_timeout: f64,
+    /// Seconds a write may wait for a client that stopped reading (0: for ever); then the
+    /// connection ends.
+    #[arg(long, default_value_t = 30.0, value_parser = seconds, help_heading = "Limits")]
+    write_timeout: f64,
     /// Seconds a client has to finish TLS and send its HTTP request head.
     #[arg(long, default_value_t = 10.0, value_parser = seconds, help_heading = "Limits")]
     handshake_timeout: f64,
@@ -123,6 +127,8 @@ async fn main() -> anyhow::Result<()> {
         ping_interval: (args.ping_interval > 0.0)
             .then(|| Duration::from_secs_f64(args.ping_interval)),
         ping_timeout: Duration::from_secs_f64(args.ping_timeout),
+        write_timeout: (args.write_timeout > 0.0)
+            .then(|| Duration::from_secs_f64(args.write_timeout)),
         handshake_timeout: Duration::from_secs_f64(args.handshake_timeout),
         max_connections: args.max_connections,
         message_rate: (args.max_message_rate > 0.0).then_some(args.max_message_rate),

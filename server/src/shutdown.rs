@@ -49,6 +49,8 @@ impl Ending {
             Some(Violation::TooManyMessages) => {
                 return Self::Refuse(close::POLICY_VIOLATION, "too many messages");
             }
+            // Nothing more can be written to a peer that does not read, not even a close.
+            Some(Violation::WriteTimeout) => return Self::Drop,
             None => {}
         }
         match inner.downcast_ref::<Error>() {

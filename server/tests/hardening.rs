@@ -106,6 +106,75 @@ async fn a_silent_client_is_pinged_and_then_closed_with_1011() {
     server.stop().await;
 }
 
+/// A client that asks for a lot and then stops reading, on a TCP connection with a small
+/// receive window so that the server's writes block soon.
+async fn stop_reading(server: &TestServer, path: &str, ask: &[u8]) -> RawClient {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = tokio::time::timeout(WAIT, socket.connect(server.addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let mut client = RawClient::upgrade(stream, server.addr, path)
+        .await
+        .expect("handshake");
+    if !ask.is_empty() {
+        send_raw(&mut client, 1, ask).await;
+    }
+    // For /echo the request is the traffic itself: frames until the server, blocked on its
+    // own writes, stops reading them (bounded: 64 MiB at most).
+    if path == "/echo" {
+        let frame = common::wire::binary(vec![7u8; 60 * 1024]);
+        for _ in 0..1024 {
+            let write = client.send(std::slice::from_ref(&frame), None);
+            if tokio::time::timeout(Duration::from_millis(500), write)
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+    client
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_let_go_after_the_write_timeout() {
+    for (path, ask) in [
+        ("/echo", &b""[..]),
+        (
+            "/stocks?rate=10000",
+            br#"{"action":"subscribe","symbols":["AAPL","GOOGL","MSFT","TSLA","AMZN","NVDA","META","NFLX"]}"#,
+        ),
+    ] {
+        let server = TestServer::start(with_limits(Limits {
+            max_connections: 1,
+            ping_interval: Some(Duration::from_millis(200)),
+            ping_timeout: Duration::from_millis(300),
+            write_timeout: Some(Duration::from_millis(300)),
+            ..Limits::default()
+        }))
+        .await;
+        let started = std::time::Instant::now();
+        // Kept, never read again, until the server has let it go.
+        let stuck = stop_reading(&server, path, ask).await;
+        // The one slot is freed when the server lets the stuck client go.
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let status = status_of(server.addr, &request(server.addr, "/echo", &[])).await;
+            if status == 101 {
+                break;
+            }
+            assert_eq!(status, 503, "{path}");
+            assert!(std::time::Instant::now() < deadline, "{path}: the stuck client kept its slot");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("{path}: slot freed after {:?}", started.elapsed());
+        drop(stuck);
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn a_browser_like_client_that_reads_is_never_dropped_by_pings() {
     let server = TestServer::start(with_limits(Limits {

@@ -269,7 +269,16 @@ impl RawClient {
     /// Opens TCP to `addr`, upgrades `path` and checks the 101 answer (status, `Upgrade`,
     /// `Connection`, `Sec-WebSocket-Accept`).
     pub async fn connect(addr: SocketAddr, path: &str) -> Result<Self, String> {
-        let mut stream = connect_tcp(addr).await?;
+        Self::upgrade(connect_tcp(addr).await?, addr, path).await
+    }
+
+    /// [`RawClient::connect`] over a TCP stream the caller opened (with its own socket
+    /// options).
+    pub async fn upgrade(
+        mut stream: TcpStream,
+        addr: SocketAddr,
+        path: &str,
+    ) -> Result<Self, String> {
         let key = generate_key();
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
