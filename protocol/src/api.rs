@@ -72,7 +72,8 @@ impl Fault {
                 }
             }
             other => Err(format!(
-                "unknown fault {other:?}; expected drop, mute, close, delay or restart"
+                "unknown fault {:?}; expected drop, mute, close, delay or restart",
+                other.map(|f| crate::decode::excerpt(f, crate::decode::QUOTED_CHARS))
             )),
         })
     }

@@ -61,6 +61,18 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// Most characters of a client's input that an error message quotes back.
+pub const QUOTED_CHARS: usize = 40;
+
+/// The first `max` characters of `text`, and "…" if that is not all of it. Errors quote
+/// what the client sent; a 64 KiB value must not come back as a 64 KiB error.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Decodes `text` as the tagged type `T` described by `shape`.
 ///
 /// # Errors
@@ -73,8 +85,10 @@ pub fn decode<T: DeserializeOwned>(text: &str, shape: Shape) -> Result<T, Decode
         .and_then(serde_json::Value::as_str)
         .ok_or(DecodeError::NoTag(shape))?;
     if !shape.known.contains(&tag) {
-        return Err(DecodeError::UnknownTag(shape, tag.to_owned()));
+        return Err(DecodeError::UnknownTag(shape, excerpt(tag, QUOTED_CHARS)));
     }
     let tag = tag.to_owned();
-    serde_json::from_value(value).map_err(|e| DecodeError::Invalid(shape, tag, e.to_string()))
+    // serde's messages quote the offending value (`invalid type: string "…"`).
+    serde_json::from_value(value)
+        .map_err(|e| DecodeError::Invalid(shape, tag, excerpt(&e.to_string(), 4 * QUOTED_CHARS)))
 }

@@ -3,7 +3,12 @@
 
 use std::time::Duration;
 
-use wslab_protocol::{api::Fault, chat::ChatRequest, stocks::StockRequest};
+use wslab_protocol::{
+    api::Fault,
+    chat::ChatRequest,
+    decode::{QUOTED_CHARS, excerpt},
+    stocks::StockRequest,
+};
 
 #[test]
 fn chat_requests_are_decoded_with_reasons() {
@@ -21,6 +26,41 @@ fn chat_requests_are_decoded_with_reasons() {
     assert!(
         message(r#"{"type":"join"}"#).starts_with("bad join message: missing field `username`")
     );
+}
+
+#[test]
+fn errors_quote_only_the_start_of_a_long_value() {
+    assert_eq!(excerpt("short", 40), "short");
+    assert_eq!(excerpt("ééééé", 3), "ééé…", "cut on characters, not bytes");
+    assert_eq!(excerpt("abc", 3), "abc");
+
+    let long = "x".repeat(60_000);
+    let errors = [
+        ChatRequest::decode(&format!(r#"{{"type":"{long}"}}"#))
+            .expect_err("unknown type")
+            .to_string(),
+        ChatRequest::decode(&format!(
+            r#"{{"type":"join","username":"{long}","since":"{long}"}}"#
+        ))
+        .expect_err("a string where a number goes")
+        .to_string(),
+        StockRequest::decode(&format!(r#"{{"action":"{long}"}}"#))
+            .expect_err("unknown action")
+            .to_string(),
+        match Fault::decode(&format!(r#"{{"fault":"{long}"}}"#)) {
+            Some(Err(problem)) => problem,
+            other => panic!("expected a refusal, got {other:?}"),
+        },
+    ];
+    for error in errors {
+        assert!(
+            error.chars().count() < 6 * QUOTED_CHARS,
+            "{} chars: {}",
+            error.len(),
+            excerpt(&error, 80)
+        );
+        assert!(error.contains("xxxx…"), "{error}");
+    }
 }
 
 #[test]

@@ -34,6 +34,7 @@ use wslab_protocol::{
         MAX_TEXT_CHARS, MAX_USERNAME_CHARS, PING, PONG,
     },
     close,
+    decode::{QUOTED_CHARS, excerpt},
 };
 
 use crate::{AppState, Conn, Ending, gate::Slot, rate::TokenBucket, shutdown::ReadFailure};
@@ -182,97 +183,180 @@ impl Hub {
         state.remove_peer(conn);
     }
 
-    /// Carries out one request from `conn`.
-    fn handle(&self, conn: ConnId, request: ChatRequest) {
+    /// Carries out one request from the connection that `answers` answers.
+    fn handle(&self, mut answers: Answers<'_>, request: ChatRequest) {
         let mut state = self.lock();
         match request {
             ChatRequest::Join {
                 username,
                 room,
                 since,
-            } => state.join(conn, &username, room, since),
-            ChatRequest::Message { text, room, .. } => state.say(conn, &text, room),
-            ChatRequest::Leave { room } => state.leave(conn, room),
+            } => state.join(&mut answers, &username, room, since),
+            ChatRequest::Message { text, room, .. } => state.say(&mut answers, &text, room),
+            ChatRequest::Leave { room } => state.leave(&mut answers, room),
         }
     }
 
-    /// Sends a frame to one connection only.
-    fn reply(&self, conn: ConnId, frame: Utf8Bytes) {
-        let mut state = self.lock();
-        state.deliver(&[conn], &frame);
+    /// Answers a frame that was not a request (an error, the heartbeat's pong).
+    fn reply(&self, mut answers: Answers<'_>, frame: Utf8Bytes) {
+        self.lock().answer(&mut answers, frame);
     }
 }
+
+/// Room in a connection's own queue for the answers to its request, reserved before the
+/// hub's lock is taken (the reader waits for the writer to make it). So answers, a whole
+/// room history among them, never count as "not reading", and they are still queued under
+/// the lock, in order with everything the rooms send.
+struct Answers<'a> {
+    conn: ConnId,
+    room: mpsc::PermitIterator<'a, Utf8Bytes>,
+}
+
+impl<'a> Answers<'a> {
+    /// Waits for room for `frames` answers in `own`, the connection's queue (as much as it
+    /// can hold); `None` once the connection is gone.
+    async fn reserve(
+        own: &'a mpsc::Sender<Utf8Bytes>,
+        conn: ConnId,
+        frames: usize,
+    ) -> Option<Self> {
+        let frames = frames.clamp(1, own.max_capacity());
+        let room = own.reserve_many(frames).await.ok()?;
+        Some(Self { conn, room })
+    }
+}
+
+/// The leave the others of a room are owed: who, and the frame.
+type Notice = (Vec<ConnId>, Utf8Bytes);
 
 impl HubState {
     /// `try_send`s `frame` to each connection; those whose queue is full are disconnected.
     fn deliver(&mut self, conns: &[ConnId], frame: &Utf8Bytes) {
-        let mut stalled = Vec::new();
+        let stalled = self.offer(conns, frame);
+        self.drop_stalled(stalled);
+    }
+
+    /// `try_send`s `frame` to each connection still here; returns those whose queue is full.
+    fn offer(&self, conns: &[ConnId], frame: &Utf8Bytes) -> Vec<ConnId> {
+        conns
+            .iter()
+            .filter(|conn| {
+                self.peers
+                    .get(conn)
+                    .is_some_and(|peer| peer.queue.try_send(frame.clone()).is_err())
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Sends the connection whose request is being handled one of its answers.
+    fn answer(&mut self, to: &mut Answers<'_>, frame: Utf8Bytes) {
+        match to.room.next() {
+            Some(permit) => permit.send(frame),
+            // More answers than the queue could reserve: like any other frame.
+            None => self.deliver(&[to.conn], &frame),
+        }
+    }
+
+    /// Disconnects connections that are not reading. Their leaves can find more such
+    /// connections: a loop, one round at a time (everyone found in a round is removed
+    /// before the round's leaves go out), never a recursion under the lock.
+    fn drop_stalled(&mut self, mut stalled: Vec<ConnId>) {
+        while !stalled.is_empty() {
+            for conn in &stalled {
+                if self.peers.contains_key(conn) {
+                    tracing::info!(conn, "chat: client is not reading; disconnecting it");
+                }
+            }
+            for (others, frame) in self.take_peers(&stalled) {
+                stalled.extend(self.offer(&others, &frame));
+            }
+            // `offer` only finds connections still here, so each round finds new ones.
+            stalled.retain(|conn| self.peers.contains_key(conn));
+        }
+    }
+
+    /// Removes the connection from the hub and every room, announcing its leaves.
+    fn remove_peer(&mut self, conn: ConnId) {
+        for (others, frame) in self.take_peers(&[conn]) {
+            self.deliver(&others, &frame);
+        }
+    }
+
+    /// Takes connections out of the hub and of their rooms, all before any leave is
+    /// announced; returns the leaves owed to those who stay.
+    fn take_peers(&mut self, conns: &[ConnId]) -> Vec<Notice> {
+        let mut gone = std::collections::HashSet::new();
         for conn in conns {
-            if let Some(peer) = self.peers.get(conn)
-                && peer.queue.try_send(frame.clone()).is_err()
-            {
-                stalled.push(*conn);
+            if let Some(peer) = self.peers.remove(conn) {
+                peer.kick.cancel();
+                gone.insert(*conn);
             }
         }
-        for conn in stalled {
-            tracing::info!(conn, "chat: client is not reading; disconnecting it");
-            self.remove_peer(conn);
+        let mut notices = Vec::new();
+        if gone.is_empty() {
+            return notices;
         }
+        for (name, room) in &mut self.rooms {
+            if !room.members.iter().any(|m| gone.contains(&m.conn)) {
+                continue;
+            }
+            let (left, stayed): (Vec<Member>, Vec<Member>) = std::mem::take(&mut room.members)
+                .into_iter()
+                .partition(|m| gone.contains(&m.conn));
+            room.members = stayed;
+            let others: Vec<ConnId> = room.members.iter().map(|m| m.conn).collect();
+            for member in left {
+                let frame = encode(&ChatEvent::Leave {
+                    username: member.name,
+                    room: name.clone(),
+                });
+                notices.push((others.clone(), frame));
+            }
+        }
+        notices
     }
 
-    fn remove_peer(&mut self, conn: ConnId) {
-        let Some(peer) = self.peers.remove(&conn) else {
-            return;
-        };
-        peer.kick.cancel();
-        let rooms: Vec<String> = self
-            .rooms
-            .iter()
-            .filter(|(_, room)| room.members.iter().any(|m| m.conn == conn))
-            .map(|(name, _)| name.clone())
-            .collect();
-        for room in rooms {
-            self.remove_member(conn, &room);
-        }
-    }
-
-    /// Takes `conn` out of `room` and tells the others.
-    fn remove_member(&mut self, conn: ConnId, room_name: &str) {
-        let Some(room) = self.rooms.get_mut(room_name) else {
-            return;
-        };
-        let Some(index) = room.members.iter().position(|m| m.conn == conn) else {
-            return;
-        };
+    /// Takes `conn` out of `room`; returns the leave the others are owed.
+    fn take_member(&mut self, conn: ConnId, room_name: &str) -> Option<Notice> {
+        let room = self.rooms.get_mut(room_name)?;
+        let index = room.members.iter().position(|m| m.conn == conn)?;
         let member = room.members.remove(index);
         let others: Vec<ConnId> = room.members.iter().map(|m| m.conn).collect();
         let frame = encode(&ChatEvent::Leave {
             username: member.name,
             room: room_name.to_owned(),
         });
-        self.deliver(&others, &frame);
+        Some((others, frame))
     }
 
-    fn join(&mut self, conn: ConnId, username: &str, room: Option<String>, since: Option<u64>) {
+    fn join(
+        &mut self,
+        me: &mut Answers<'_>,
+        username: &str,
+        room: Option<String>,
+        since: Option<u64>,
+    ) {
+        let conn = me.conn;
         let room_name = match room_name(room) {
             Ok(name) => name,
-            Err(message) => return self.deliver(&[conn], &error(message)),
+            Err(message) => return self.answer(me, error(message)),
         };
         let wanted = username.trim();
         let length = wanted.chars().count();
         if !(1..=MAX_USERNAME_CHARS).contains(&length) || wanted.chars().any(char::is_control) {
-            return self.deliver(
-                &[conn],
-                &error(format!(
+            return self.answer(
+                me,
+                error(format!(
                     "username must be 1 to {MAX_USERNAME_CHARS} characters without control characters (got {length})"
                 )),
             );
         }
         if let Some(room) = self.rooms.get(&room_name)
-            && let Some(me) = room.members.iter().find(|m| m.conn == conn)
+            && let Some(member) = room.members.iter().find(|m| m.conn == conn)
         {
-            let message = format!("you are already in room {room_name} as {}", me.name);
-            return self.deliver(&[conn], &error(message));
+            let message = format!("you are already in room {room_name} as {}", member.name);
+            return self.answer(me, error(message));
         }
         let joined = self
             .rooms
@@ -283,10 +367,10 @@ impl HubState {
             let message = format!(
                 "you are in {joined} rooms already (the limit); leave one before joining {room_name}"
             );
-            return self.deliver(&[conn], &error(message));
+            return self.answer(me, error(message));
         }
         if !self.rooms.contains_key(&room_name) && !self.make_room_for_one_more() {
-            return self.deliver(&[conn], &error("too many rooms; join an existing one"));
+            return self.answer(me, error("too many rooms; join an existing one"));
         }
         let room = self.rooms.entry(room_name.clone()).or_default();
         let name = unique_name(wanted, room.members.iter().map(|m| m.name.as_str()));
@@ -307,9 +391,13 @@ impl HubState {
             room: room_name.clone(),
             members,
         });
-        self.deliver(&[conn], &joined);
-        for line in &history {
-            self.deliver(&[conn], line);
+        self.answer(me, joined);
+        for line in history {
+            self.answer(me, line);
+        }
+        // Only if the joiner is still here (more history than its queue holds can drop it).
+        if !self.peers.contains_key(&conn) {
+            return;
         }
         let announce = encode(&ChatEvent::Join {
             username: name,
@@ -337,20 +425,21 @@ impl HubState {
         }
     }
 
-    fn say(&mut self, conn: ConnId, text: &str, room: Option<String>) {
+    fn say(&mut self, me: &mut Answers<'_>, text: &str, room: Option<String>) {
+        let conn = me.conn;
         let room_name = match room_name(room) {
             Ok(name) => name,
-            Err(message) => return self.deliver(&[conn], &error(message)),
+            Err(message) => return self.answer(me, error(message)),
         };
         let text = text.trim();
         if text.is_empty() {
-            return self.deliver(&[conn], &error("message text is empty"));
+            return self.answer(me, error("message text is empty"));
         }
         let length = text.chars().count();
         if length > MAX_TEXT_CHARS {
-            return self.deliver(
-                &[conn],
-                &error(format!(
+            return self.answer(
+                me,
+                error(format!(
                     "message text is {length} characters; the limit is {MAX_TEXT_CHARS}"
                 )),
             );
@@ -362,7 +451,7 @@ impl HubState {
             .map(|m| m.name.clone());
         let Some(username) = speaker else {
             let message = format!("join room {room_name} before sending messages to it");
-            return self.deliver(&[conn], &error(message));
+            return self.answer(me, error(message));
         };
         self.next_id += 1;
         let line = ChatLine {
@@ -380,14 +469,22 @@ impl HubState {
             room.history.pop_front();
         }
         room.history.push_back(line);
-        let everyone: Vec<ConnId> = room.members.iter().map(|m| m.conn).collect();
-        self.deliver(&everyone, &frame);
+        // The speaker gets its line back as an answer, the others as room traffic.
+        let others: Vec<ConnId> = room
+            .members
+            .iter()
+            .map(|m| m.conn)
+            .filter(|c| *c != conn)
+            .collect();
+        self.answer(me, frame.clone());
+        self.deliver(&others, &frame);
     }
 
-    fn leave(&mut self, conn: ConnId, room: Option<String>) {
+    fn leave(&mut self, me: &mut Answers<'_>, room: Option<String>) {
+        let conn = me.conn;
         let room_name = match room_name(room) {
             Ok(name) => name,
-            Err(message) => return self.deliver(&[conn], &error(message)),
+            Err(message) => return self.answer(me, error(message)),
         };
         let name = self
             .rooms
@@ -395,15 +492,17 @@ impl HubState {
             .and_then(|room| room.members.iter().find(|m| m.conn == conn))
             .map(|m| m.name.clone());
         let Some(name) = name else {
-            return self.deliver(&[conn], &error(format!("you are not in room {room_name}")));
+            return self.answer(me, error(format!("you are not in room {room_name}")));
         };
         // The leaver hears its own leave too, so its view can say so.
         let frame = encode(&ChatEvent::Leave {
             username: name,
             room: room_name.clone(),
         });
-        self.deliver(&[conn], &frame);
-        self.remove_member(conn, &room_name);
+        self.answer(me, frame);
+        if let Some((others, frame)) = self.take_member(conn, &room_name) {
+            self.deliver(&others, &frame);
+        }
     }
 }
 
@@ -420,7 +519,8 @@ fn room_name(room: Option<String>) -> Result<String, String> {
         Ok(room)
     } else {
         Err(format!(
-            "room name {room:?} is not valid: use 1 to {MAX_ROOM_CHARS} letters, digits, - or _"
+            "room name {:?} is not valid: use 1 to {MAX_ROOM_CHARS} letters, digits, - or _",
+            excerpt(&room, QUOTED_CHARS)
         ))
     }
 }
@@ -453,6 +553,7 @@ impl Drop for Leaving<'_> {
 async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
     let limits = hub.limits;
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
+    let own = queue.clone();
     let kick = CancellationToken::new();
     let conn = hub.connect(queue, kick.clone());
     // However the session ends (its own return, or dropped by a shutdown or restart drill),
@@ -480,7 +581,10 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
             let text = match message {
                 // The heartbeat is not a chat frame: no rate limit, no JSON.
                 Message::Text(text) if text.as_str() == PING => {
-                    hub.reply(conn, PONG.into());
+                    let Some(answers) = Answers::reserve(&own, conn, 1).await else {
+                        return;
+                    };
+                    hub.reply(answers, PONG.into());
                     continue;
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
@@ -488,7 +592,16 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
                 Message::Text(text) => Some(text),
                 Message::Binary(_) => None,
             };
-            // Every other frame counts against the rate, binary ones included.
+            // Every other frame counts against the rate, binary ones included. Its answers
+            // get room first: a join's can be a whole history.
+            let request = text.as_deref().map(ChatRequest::decode);
+            let frames = match &request {
+                Some(Ok(ChatRequest::Join { .. })) => HISTORY_LEN + 1,
+                _ => 1,
+            };
+            let Some(answers) = Answers::reserve(&own, conn, frames).await else {
+                return;
+            };
             if !bucket.take(Instant::now()) {
                 strikes += 1;
                 if strikes >= limits.rate_strikes {
@@ -496,7 +609,7 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
                     return;
                 }
                 hub.reply(
-                    conn,
+                    answers,
                     error(format!(
                         "too many messages: at most {} per second in bursts of {}; this one was dropped",
                         limits.rate_per_second, limits.rate_burst
@@ -506,16 +619,16 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
             }
             // Flooding is refusals close together; an accepted frame starts the count again.
             strikes = 0;
-            let Some(text) = text else {
+            let Some(request) = request else {
                 hub.reply(
-                    conn,
+                    answers,
                     error("binary frames are not supported; send JSON text"),
                 );
                 continue;
             };
-            match ChatRequest::decode(text.as_str()) {
-                Ok(request) => hub.handle(conn, request),
-                Err(problem) => hub.reply(conn, error(problem.to_string())),
+            match request {
+                Ok(request) => hub.handle(answers, request),
+                Err(problem) => hub.reply(answers, error(problem.to_string())),
             }
         }
     };
@@ -541,4 +654,92 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
         let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
     }
     read_failure.ending()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The other ends of the test connections' queues: open, as live connections' are,
+    /// but nobody reads them.
+    type Unread = Vec<mpsc::Receiver<Utf8Bytes>>;
+
+    /// A hub with `stalled` members whose one-frame queues are already full, and a speaker
+    /// with room to spare; returns the hub, the speaker's queue, the stalled ones' kicks
+    /// and the queues' other ends.
+    fn room_of_sleepers(
+        stalled: usize,
+    ) -> (
+        HubState,
+        mpsc::Sender<Utf8Bytes>,
+        Vec<CancellationToken>,
+        Unread,
+    ) {
+        let mut hub = HubState::default();
+        let mut room = Room::default();
+        let mut kicks = Vec::new();
+        let mut receivers = Vec::new();
+        for conn in 1..=stalled as ConnId {
+            let (queue, outbox) = mpsc::channel(1);
+            queue
+                .try_send(Utf8Bytes::from_static("unread"))
+                .expect("room for one");
+            let kick = CancellationToken::new();
+            kicks.push(kick.clone());
+            hub.peers.insert(conn, Peer { queue, kick });
+            room.members.push(Member {
+                conn,
+                name: format!("sleeper {conn}"),
+            });
+            receivers.push(outbox);
+        }
+        // Room for every leave it hears (fewer, and it would count as not reading too).
+        let (speaker, outbox) = mpsc::channel(stalled + 1);
+        receivers.push(outbox);
+        hub.peers.insert(
+            0,
+            Peer {
+                queue: speaker.clone(),
+                kick: CancellationToken::new(),
+            },
+        );
+        room.members.push(Member {
+            conn: 0,
+            name: "speaker".into(),
+        });
+        hub.rooms.insert(DEFAULT_ROOM.into(), room);
+        (hub, speaker, kicks, receivers)
+    }
+
+    #[test]
+    fn many_members_stalling_at_once_are_dropped_without_deep_recursion() {
+        // Each removal used to announce the leave to the others, which found the next
+        // stalled one and removed it from inside: a recursion as deep as the room. On a
+        // small stack that overflowed; one round at a time it does not.
+        let worker = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let (mut hub, speaker, kicks, _unread) = room_of_sleepers(5_000);
+                let mut answers = Answers {
+                    conn: 0,
+                    room: speaker.try_reserve_many(1).expect("room for the answer"),
+                };
+                hub.say(&mut answers, "hello, anyone?", None);
+                let left: Vec<ConnId> = hub.rooms[DEFAULT_ROOM]
+                    .members
+                    .iter()
+                    .map(|m| m.conn)
+                    .collect();
+                (
+                    left,
+                    hub.peers.len(),
+                    kicks.iter().all(CancellationToken::is_cancelled),
+                )
+            })
+            .expect("spawn");
+        let (left, peers, all_kicked) = worker.join().expect("no stack overflow");
+        assert_eq!(left, [0], "only the speaker is left");
+        assert_eq!(peers, 1);
+        assert!(all_kicked);
+    }
 }

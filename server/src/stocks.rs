@@ -23,7 +23,10 @@ use axum::{
 };
 use futures::{SinkExt, StreamExt};
 use tokio::{sync::Notify, time::Instant};
-use wslab_protocol::stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockRequest};
+use wslab_protocol::{
+    decode::{QUOTED_CHARS, excerpt},
+    stocks::{CATALOGUE, MAX_RATE, Quote, StockEvent, StockRequest},
+};
 
 use crate::{
     AppState, Conn, Ending,
@@ -207,7 +210,8 @@ fn apply(feed: &mut Feed, outbox: &mut Outbox, request: StockRequest) {
     }
     if !unknown.is_empty() {
         let plural = if unknown.len() == 1 { "" } else { "s" };
-        outbox.error(format!("unknown symbol{plural} {}", unknown.join(", ")));
+        let listed = excerpt(&unknown.join(", "), 4 * QUOTED_CHARS);
+        outbox.error(format!("unknown symbol{plural} {listed}"));
     }
     if !not_subscribed.is_empty() {
         outbox.error(format!("not subscribed to {}", not_subscribed.join(", ")));

@@ -121,6 +121,71 @@ async fn a_joiner_gets_members_and_the_last_100_messages() {
 }
 
 #[tokio::test]
+async fn joining_three_full_rooms_at_once_sends_every_history_line_and_keeps_the_joiner() {
+    // A reconnecting app rejoins all its rooms in one go. Three histories (303 frames) are
+    // more than the 256-frame queue: answers must wait for room, not count as not reading.
+    let server = unthrottled().await;
+    let rooms = ["r1", "r2", "r3"];
+    let mut ada = server.connect("/chat").await;
+    for room in rooms {
+        send(
+            &mut ada,
+            json!({"type": "join", "username": "Ada", "room": room}),
+        )
+        .await;
+        assert_eq!(event(&mut ada).await["type"], "joined");
+        for i in 0..100 {
+            send(
+                &mut ada,
+                json!({"type": "message", "text": format!("{room} line {i}"), "room": room}),
+            )
+            .await;
+            assert_eq!(event(&mut ada).await["text"], format!("{room} line {i}"));
+        }
+    }
+    let mut bob = server.connect("/chat").await;
+    // The three joins leave in one write.
+    for room in rooms {
+        let join = json!({"type": "join", "username": "Bob", "room": room});
+        bob.feed(Message::text(join.to_string()))
+            .await
+            .expect("queue a join");
+    }
+    bob.flush().await.expect("send the joins");
+    let mut lines = 0;
+    for room in rooms {
+        let welcome = event(&mut bob).await;
+        assert_eq!(
+            (welcome["type"].as_str(), welcome["room"].as_str()),
+            (Some("joined"), Some(room)),
+            "{welcome}"
+        );
+        for i in 0..100 {
+            let line = event(&mut bob).await;
+            assert_eq!(line["text"], format!("{room} line {i}"), "{line}");
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, 300);
+    // Still connected, and still a member: Ada hears of Bob in each room, never a leave.
+    for room in rooms {
+        let notice = event(&mut ada).await;
+        assert_eq!(
+            notice,
+            json!({"type": "join", "username": "Bob", "room": room})
+        );
+    }
+    send(
+        &mut bob,
+        json!({"type": "message", "text": "hi", "room": "r2"}),
+    )
+    .await;
+    assert_eq!(event(&mut bob).await["text"], "hi");
+    assert_eq!(event(&mut ada).await["text"], "hi");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_closed_connection_is_announced_as_leave() {
     let server = TestServer::start(Config::default()).await;
     let (mut ada, _) = joined(&server, "Ada", None).await;

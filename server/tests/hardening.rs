@@ -176,6 +176,37 @@ async fn a_client_that_stops_reading_is_let_go_after_the_write_timeout() {
 }
 
 #[tokio::test]
+async fn an_error_quotes_only_the_start_of_a_huge_value() {
+    let server = TestServer::start(Config::default()).await;
+    let long = "x".repeat(60_000);
+    let many: Vec<String> = (0..5_000).map(|i| format!("ZZ{i}")).collect();
+    for (path, ask) in [
+        (
+            "/chat",
+            format!(r#"{{"type":"join","username":"Ada","room":"{long}"}}"#),
+        ),
+        ("/chat", format!(r#"{{"type":"{long}"}}"#)),
+        ("/stocks", format!(r#"{{"action":"{long}"}}"#)),
+        (
+            "/stocks",
+            serde_json::json!({"action": "subscribe", "symbols": many}).to_string(),
+        ),
+    ] {
+        let mut client = server.connect(path).await;
+        send_text(&mut client, &ask).await;
+        let reply = loop {
+            match next(&mut client).await {
+                Message::Text(text) if text.contains("\"error\"") => break text,
+                _ => {}
+            }
+        };
+        assert!(reply.len() < 1024, "{path}: a {} B error", reply.len());
+        assert!(reply.contains('…'), "{path}: {reply}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_browser_like_client_that_reads_is_never_dropped_by_pings() {
     let server = TestServer::start(with_limits(Limits {
         ping_interval: Some(Duration::from_millis(50)),
