@@ -78,8 +78,9 @@ pub enum Action {
     Retry(&'static str),
     /// The copy button was pressed (clears the last outcome, so the next is announced).
     CopyStarted,
-    /// The copy ended.
-    CopyEnded(CopyStatus),
+    /// The copy of the file at this index ended (ignored if another file is shown by then:
+    /// its outcome would be read as the new file's).
+    CopyEnded(usize, CopyStatus),
 }
 
 impl SourceState {
@@ -124,7 +125,8 @@ impl Reducible for SourceState {
             }
             Action::CopyStarted if self.copy == CopyStatus::Idle => return self,
             Action::CopyStarted => next.copy = CopyStatus::Idle,
-            Action::CopyEnded(status) => next.copy = status,
+            Action::CopyEnded(index, _) if index != self.selected => return self,
+            Action::CopyEnded(_, status) => next.copy = status,
         }
         Rc::new(next)
     }
@@ -327,7 +329,7 @@ pub fn SourcePanel(props: &SourcePanelProps) -> Html {
                     dispatch.dispatch(Action::CopyStarted);
                     let (dispatch, text) = (dispatch.clone(), text.clone());
                     spawn_local(async move {
-                        dispatch.dispatch(Action::CopyEnded(copy_text(&text).await));
+                        dispatch.dispatch(Action::CopyEnded(selected, copy_text(&text).await));
                     });
                 })
             };
@@ -433,8 +435,15 @@ mod tests {
 
     #[test]
     fn each_copy_is_announced_again_and_switching_files_clears_it() {
-        let copied = run([Action::CopyEnded(CopyStatus::Copied)]);
+        let copied = run([Action::CopyEnded(0, CopyStatus::Copied)]);
         assert_eq!(copied.copy, CopyStatus::Copied);
+        // A copy that ends after another tab was chosen says nothing about the new file.
+        let late = run([
+            Action::CopyStarted,
+            Action::Select(1),
+            Action::CopyEnded(0, CopyStatus::Copied),
+        ]);
+        assert_eq!((late.selected, &late.copy), (1, &CopyStatus::Idle));
         // The next press empties the status first, so the same word is read again.
         assert_eq!(
             Rc::clone(&copied).reduce(Action::CopyStarted).copy,
