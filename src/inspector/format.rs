@@ -31,8 +31,15 @@ fn write_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// Reads `needle` as whole hex bytes (`de ad`, `DEAD`, `de:ad` is not); `None` otherwise.
+/// Reads `needle` as whole hex bytes (`de ad`, `DEAD`; not `de:ad`, and not `d b`, whose
+/// groups are not whole bytes, though the digits pair up); `None` otherwise.
 pub fn parse_hex(needle: &str) -> Option<Vec<u8>> {
+    if needle
+        .split_ascii_whitespace()
+        .any(|group| !group.len().is_multiple_of(2))
+    {
+        return None;
+    }
     let digits: Vec<u8> = needle
         .bytes()
         .filter(|b| !b.is_ascii_whitespace())
@@ -200,7 +207,10 @@ mod tests {
     fn parses_whole_hex_bytes_only() {
         assert_eq!(parse_hex("de ad"), Some(vec![0xde, 0xad]));
         assert_eq!(parse_hex("DEAD"), Some(vec![0xde, 0xad]));
-        assert_eq!(parse_hex(" 0 1 "), Some(vec![0x01]));
+        assert_eq!(parse_hex(" de  ad "), Some(vec![0xde, 0xad]));
+        // The digits pair up, but the groups are not bytes: searched as text instead.
+        assert_eq!(parse_hex("0 1"), None);
+        assert_eq!(parse_hex("d b"), None);
         assert_eq!(parse_hex("d"), None);
         assert_eq!(parse_hex("dex"), None);
         assert_eq!(parse_hex(""), None);

@@ -474,9 +474,13 @@ impl InspectorState {
             self.totals.add(&batch.overflow);
             self.dropped = self.dropped.saturating_add(lost);
             self.next_id = self.next_id.saturating_add(lost);
-            self.flood.flooding = true;
         }
+        // More at once than can be read is a flood, whatever their capture times say (a
+        // backlog from a hidden tab comes in one batch, spread over minutes). Decided after
+        // the capture times had their say below.
+        let burst = lost > 0 || batch.frames.len() > FLOOD_RATE as usize;
         if batch.frames.is_empty() {
+            self.flood.flooding |= burst;
             return;
         }
         let frames = Rc::make_mut(&mut self.frames);
@@ -494,6 +498,7 @@ impl InspectorState {
             self.next_id = self.next_id.saturating_add(1);
             self.bytes = self.bytes.saturating_add(size_bytes);
         }
+        self.flood.flooding |= burst;
         let dropped = &mut self.dropped;
         evict(frames, &mut self.bytes, self.limits, |_| {
             *dropped = dropped.saturating_add(1);
@@ -837,6 +842,9 @@ mod tests {
         assert_eq!(shown("ea"), ["dead", "0d ea d0"]);
         // Not whole bytes: a substring of the hex as shown.
         assert_eq!(shown("d be"), ["de ad be ef"]);
+        // Digits that pair up, but not in whole-byte groups: still the hex as shown.
+        assert_eq!(shown("d b"), ["de ad be ef"]);
+        assert_eq!(shown("e a"), ["de ad be ef"]);
         assert_eq!(shown("zz"), Vec::<String>::new());
     }
 
@@ -874,6 +882,41 @@ mod tests {
         assert!(calm.announces());
         let closed = calm.reduce(Action::Expand(false));
         assert!(!closed.announces());
+    }
+
+    #[test]
+    fn a_backlog_handed_over_at_once_is_not_read_out() {
+        // A hidden tab: no animation frames, so a minute of frames 150 ms apart (slow
+        // enough one by one) arrives in one batch. Read out, it would be 400 rows at once.
+        let open = Rc::new(InspectorState::default()).reduce(Action::Expand(true));
+        let mut backlog = Batch::default();
+        for i in 0..400 {
+            backlog.push(
+                Limits::default(),
+                1e12 + f64::from(i) * 150.0,
+                TapEvent::Frame(Direction::In, text("x")),
+            );
+        }
+        let after = record(open, backlog);
+        assert!(!after.announces());
+        // A batch that lost frames to its own bound is a flood too, even if a window
+        // rolls over in it.
+        let mut overflowing = Batch::default();
+        for i in 0..100_000 {
+            overflowing.push(
+                Limits::default(),
+                2e12 + f64::from(i) * 150.0,
+                TapEvent::Frame(Direction::In, text("x")),
+            );
+        }
+        assert!(
+            overflowing.overflow.messages() > 0,
+            "the batch's bound was reached"
+        );
+        let calm = record(after, batch(3e12, [(Direction::In, text("x"))]));
+        let calm = record(calm, batch(3e12 + 5_000.0, [(Direction::In, text("x"))]));
+        assert!(calm.announces());
+        assert!(!record(calm, overflowing).announces());
     }
 
     #[test]
