@@ -27,7 +27,7 @@ pub use hook::{
     UseReliableHandle, UseSocketHandle, use_reliable, use_reliable_with_tap, use_socket,
     use_socket_with_tap,
 };
-pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot};
+pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot, clock_ms};
 pub use tap::{Direction, Payload, Tap, TapEvent};
 pub use types::{
     CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,

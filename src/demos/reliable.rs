@@ -171,7 +171,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         })
     };
 
-    let now = js_sys::Date::now() as u64;
+    let now = crate::socket::clock_ms();
     let open = status == Status::Open;
     let can_connect = matches!(
         status,

@@ -35,7 +35,7 @@ pub struct Snapshot {
     pub dropped: u64,
     /// Recent round trips, ms.
     pub rtts: Vec<Millis>,
-    /// When this snapshot was taken (same clock as `Status::Waiting::at`).
+    /// When this snapshot was taken ([`clock_ms`], the clock of `Status::Waiting::at`).
     pub now: Millis,
 }
 
@@ -73,9 +73,15 @@ enum Wake {
     Network(Input),
 }
 
-/// Milliseconds on the page's clock.
-fn now() -> Millis {
-    js_sys::Date::now().max(0.0) as Millis
+/// Milliseconds on a clock that only goes forward (`performance.now()`, since the page
+/// loaded). The wall clock can jump (an NTP step, a changed setting): back, it would
+/// stretch a 1 s backoff into hours; forward, it would find a healthy socket silent.
+/// `Date.now()` only where there is no `performance`.
+pub fn clock_ms() -> Millis {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+        .max(0.0) as Millis
 }
 
 /// Handle to a reliable connection; dropping it closes the socket (1000) and ends the task.
@@ -174,7 +180,7 @@ impl Task {
                     // setTimeout takes a signed 32-bit delay (gloo passes it `as i32`):
                     // a longer wait would wrap negative and fire at once, in a loop.
                     let max = i32::MAX.unsigned_abs();
-                    let wait = at.saturating_sub(now()).min(u64::from(max));
+                    let wait = at.saturating_sub(clock_ms()).min(u64::from(max));
                     TimeoutFuture::new(u32::try_from(wait).unwrap_or(max)).fuse()
                 }
                 None => Fuse::terminated(),
@@ -196,7 +202,7 @@ impl Task {
                 None => Some(Input::Tick),
             };
             if let Some(input) = input {
-                let effects = self.machine.handle(now(), input);
+                let effects = self.machine.handle(clock_ms(), input);
                 self.carry_out(effects);
             }
             self.on_event.emit(ReliableEvent::State(self.snapshot()));
@@ -209,7 +215,7 @@ impl Task {
             pending: self.machine.pending(),
             dropped: self.machine.dropped(),
             rtts: self.machine.rtts().collect(),
-            now: now(),
+            now: clock_ms(),
         }
     }
 
@@ -234,7 +240,7 @@ impl Task {
                             id,
                             event: SocketEvent::Close(close),
                         });
-                        let effects = self.machine.handle(now(), Input::Offline);
+                        let effects = self.machine.handle(clock_ms(), Input::Offline);
                         self.carry_out(effects);
                         return Some(Input::Closed { id, code: 1006 });
                     }
@@ -311,8 +317,9 @@ impl Task {
                                 event: SocketEvent::Failed(error),
                             });
                             // A URL the browser refuses will not work later either.
-                            let effects =
-                                self.machine.handle(now(), Input::Closed { id, code: 1002 });
+                            let effects = self
+                                .machine
+                                .handle(clock_ms(), Input::Closed { id, code: 1002 });
                             self.carry_out(effects);
                         }
                     }
