@@ -26,7 +26,10 @@ use axum::{
     response::Response,
 };
 use futures::{SinkExt, StreamExt};
-use tokio::{sync::mpsc, time::Instant};
+use tokio::{
+    sync::{Notify, mpsc},
+    time::Instant,
+};
 use tokio_util::sync::CancellationToken;
 use wslab_protocol::{
     chat::{
@@ -42,7 +45,8 @@ use crate::{AppState, Conn, Ending, gate::Slot, rate::TokenBucket, shutdown::Rea
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChatLimits {
-    /// Frames queued for one client before it counts as not reading (default 256).
+    /// Frames queued for one client before it counts as not reading (default 256; at least
+    /// a join's answers, [`HISTORY_LEN`] + 1, or a joiner gets only part of the history).
     pub queue_len: usize,
     /// Frames a client may send in a burst (default 20).
     pub rate_burst: f64,
@@ -183,9 +187,13 @@ impl Hub {
         state.remove_peer(conn);
     }
 
-    /// Carries out one request from the connection that `answers` answers.
+    /// Carries out one request from the connection that `answers` answers (nothing if the
+    /// connection was dropped while it waited for room: a join would bring it back).
     fn handle(&self, mut answers: Answers<'_>, request: ChatRequest) {
         let mut state = self.lock();
+        if !state.peers.contains_key(&answers.conn) {
+            return;
+        }
         match request {
             ChatRequest::Join {
                 username,
@@ -199,7 +207,10 @@ impl Hub {
 
     /// Answers a frame that was not a request (an error, the heartbeat's pong).
     fn reply(&self, mut answers: Answers<'_>, frame: Utf8Bytes) {
-        self.lock().answer(&mut answers, frame);
+        let mut state = self.lock();
+        if state.peers.contains_key(&answers.conn) {
+            state.answer(&mut answers, frame);
+        }
     }
 }
 
@@ -213,16 +224,29 @@ struct Answers<'a> {
 }
 
 impl<'a> Answers<'a> {
-    /// Waits for room for `frames` answers in `own`, the connection's queue (as much as it
-    /// can hold); `None` once the connection is gone.
+    /// Waits until `own`, the connection's queue, has room for `frames` answers (as many as
+    /// it can hold), and takes it; `None` once the connection is gone.
+    ///
+    /// It does not queue up for the room (`reserve_many` would): a waiting reservation gets
+    /// every slot the writer frees, so the rooms' frames would find the queue full
+    /// meanwhile, and the reader would be taken for one that does not read. It takes the
+    /// room only when all of it is free, and waits for the writer's `progress` otherwise.
     async fn reserve(
         own: &'a mpsc::Sender<Utf8Bytes>,
+        progress: &Notify,
         conn: ConnId,
         frames: usize,
     ) -> Option<Self> {
         let frames = frames.clamp(1, own.max_capacity());
-        let room = own.reserve_many(frames).await.ok()?;
-        Some(Self { conn, room })
+        loop {
+            // Made before the check, so a frame written in between still wakes it.
+            let written = progress.notified();
+            match own.try_reserve_many(frames) {
+                Ok(room) => return Some(Self { conn, room }),
+                Err(mpsc::error::TrySendError::Closed(())) => return None,
+                Err(mpsc::error::TrySendError::Full(())) => written.await,
+            }
+        }
     }
 }
 
@@ -554,6 +578,7 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
     let limits = hub.limits;
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
     let own = queue.clone();
+    let progress = Notify::new();
     let kick = CancellationToken::new();
     let conn = hub.connect(queue, kick.clone());
     // However the session ends (its own return, or dropped by a shutdown or restart drill),
@@ -565,6 +590,8 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
 
     let writer = async {
         while let Some(frame) = outbox.recv().await {
+            // A slot is free: an answer waiting for room may fit now.
+            progress.notify_waiters();
             if sink.send(Message::Text(frame)).await.is_err() {
                 return;
             }
@@ -581,7 +608,7 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
             let text = match message {
                 // The heartbeat is not a chat frame: no rate limit, no JSON.
                 Message::Text(text) if text.as_str() == PING => {
-                    let Some(answers) = Answers::reserve(&own, conn, 1).await else {
+                    let Some(answers) = Answers::reserve(&own, &progress, conn, 1).await else {
                         return;
                     };
                     hub.reply(answers, PONG.into());
@@ -599,7 +626,7 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
                 Some(Ok(ChatRequest::Join { .. })) => HISTORY_LEN + 1,
                 _ => 1,
             };
-            let Some(answers) = Answers::reserve(&own, conn, frames).await else {
+            let Some(answers) = Answers::reserve(&own, &progress, conn, frames).await else {
                 return;
             };
             if !bucket.take(Instant::now()) {
@@ -709,6 +736,62 @@ mod tests {
         });
         hub.rooms.insert(DEFAULT_ROOM.into(), room);
         (hub, speaker, kicks, receivers)
+    }
+
+    #[tokio::test]
+    async fn waiting_for_room_does_not_take_it_from_the_rooms() {
+        let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(4);
+        let progress = Notify::new();
+        for _ in 0..3 {
+            queue.try_send("old".into()).expect("room");
+        }
+        let waiting = Answers::reserve(&queue, &progress, 1, 2);
+        tokio::pin!(waiting);
+        assert!(
+            futures::poll!(waiting.as_mut()).is_pending(),
+            "one slot is not two"
+        );
+        // Meanwhile a room's frame still finds the free slot (a queued `reserve_many`
+        // would have taken it, and the frame would have found the queue full).
+        assert!(queue.try_send("room".into()).is_ok());
+        // The writer takes two frames: now the answers fit.
+        for _ in 0..2 {
+            outbox.recv().await.expect("a frame");
+            progress.notify_waiters();
+        }
+        let answers = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("room made in time")
+            .expect("the queue is open");
+        assert_eq!(answers.room.len(), 2);
+    }
+
+    #[test]
+    fn a_request_answered_after_its_connection_was_dropped_does_nothing() {
+        // The reader waited for room while the hub dropped the connection (not reading):
+        // its join must not bring it back as a member nobody will ever remove.
+        let hub = Hub::new(ChatLimits::default());
+        let (queue, _outbox) = mpsc::channel(HISTORY_LEN + 1);
+        let conn = hub.connect(queue.clone(), CancellationToken::new());
+        let answers = Answers {
+            conn,
+            room: queue.try_reserve_many(HISTORY_LEN + 1).expect("room"),
+        };
+        hub.disconnect(conn);
+        let join = ChatRequest::Join {
+            username: "Ghost".into(),
+            room: None,
+            since: None,
+        };
+        hub.handle(answers, join);
+        let state = hub.lock();
+        assert!(
+            state
+                .rooms
+                .values()
+                .all(|room| room.members.iter().all(|m| m.conn != conn)),
+            "a dropped connection joined a room"
+        );
     }
 
     #[test]

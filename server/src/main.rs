@@ -27,7 +27,7 @@ struct Args {
     #[arg(long)]
     dist: Option<PathBuf>,
     /// /chat: frames queued per client before it counts as not reading and is dropped.
-    #[arg(long, default_value_t = ChatLimits::default().queue_len, value_parser = at_least_one)]
+    #[arg(long, default_value_t = ChatLimits::default().queue_len, value_parser = chat_queue)]
     chat_queue: usize,
     /// /chat: frames per second a client may send over time.
     #[arg(long, default_value_t = ChatLimits::default().rate_per_second, value_parser = positive)]
@@ -234,6 +234,17 @@ fn stock_rate(text: &str) -> Result<f64, String> {
 }
 
 /// A count of at least one.
+/// A chat queue holds at least a join's answers: `joined` and the whole history.
+fn chat_queue(text: &str) -> Result<usize, String> {
+    let least = wslab_protocol::chat::HISTORY_LEN + 1;
+    match text.parse::<usize>() {
+        Ok(value) if value >= least => Ok(value),
+        _ => Err(format!(
+            "{text:?} is not a whole number of at least {least} (a join's answer and its history)"
+        )),
+    }
+}
+
 fn at_least_one(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(value) if value >= 1 => Ok(value),

@@ -50,6 +50,7 @@ impl Ending {
                 return Self::Refuse(close::POLICY_VIOLATION, "too many messages");
             }
             // Nothing more can be written to a peer that does not read, not even a close.
+            // (Handlers see this one from a send, and end; it is here for completeness.)
             Some(Violation::WriteTimeout) => return Self::Drop,
             None => {}
         }

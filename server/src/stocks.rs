@@ -204,7 +204,7 @@ fn apply(feed: &mut Feed, outbox: &mut Outbox, request: StockRequest) {
             }
         } else if feed.unsubscribe(index) {
             outbox.forget(CATALOGUE[index]);
-        } else {
+        } else if !not_subscribed.contains(&CATALOGUE[index]) {
             not_subscribed.push(CATALOGUE[index]);
         }
     }
@@ -214,7 +214,8 @@ fn apply(feed: &mut Feed, outbox: &mut Outbox, request: StockRequest) {
         outbox.error(format!("unknown symbol{plural} {listed}"));
     }
     if !not_subscribed.is_empty() {
-        outbox.error(format!("not subscribed to {}", not_subscribed.join(", ")));
+        let listed = excerpt(&not_subscribed.join(", "), 4 * QUOTED_CHARS);
+        outbox.error(format!("not subscribed to {listed}"));
     }
 }
 
