@@ -324,8 +324,12 @@ impl Machine {
                     }
                 }
             }
-            Input::Close { code, reason } => match self.socket.as_ref() {
+            Input::Close { code, reason } => match self.socket.as_mut() {
                 Some(slot) => {
+                    // No more pings; the close handshake has a heartbeat timeout to end
+                    // in (then it counts as closed, 1006), as a silent socket would.
+                    slot.next_ping = Millis::MAX;
+                    slot.silent_since = Some(now);
                     effects.push(Effect::Close {
                         id: slot.id,
                         code,
@@ -349,6 +353,7 @@ impl Machine {
                     // its way): no pings, and the outbox stays for the next connection.
                     if closing {
                         slot.next_ping = Millis::MAX;
+                        slot.silent_since = Some(now);
                     } else {
                         slot.next_ping = interval.map_or(Millis::MAX, |i| now.saturating_add(i));
                         self.status = Status::Open;
@@ -360,8 +365,12 @@ impl Machine {
             }
             Input::Frame { id, text } => {
                 let reply = self.policy.heartbeat.as_ref().map(|h| h.reply.clone());
+                let closing = self.status == Status::Closing;
                 if let Some(slot) = self.current(id) {
-                    slot.silent_since = None;
+                    // While closing, frames do not put off the close handshake's deadline.
+                    if !closing {
+                        slot.silent_since = None;
+                    }
                     if let (Some(at), Some(reply), Some(text)) = (slot.ping_at, reply, text)
                         && text == reply
                     {
@@ -759,7 +768,7 @@ mod tests {
         assert!(sim.sent.is_empty(), "{:?}", sim.sent);
         assert_eq!(sim.machine.pending(), 1, "kept for the next connection");
         // No heartbeat on a closing socket.
-        sim.advance_to(sim.now + 60_000);
+        sim.advance_to(sim.now + 1_000);
         assert!(sim.sent.is_empty(), "{:?}", sim.sent);
 
         // The next connection delivers what was queued.
@@ -767,6 +776,50 @@ mod tests {
         sim.feed(Input::Connect);
         sim.open();
         assert_eq!(sim.sent.last().map(|(_, t)| t.as_str()), Some("queued"));
+    }
+
+    #[test]
+    fn a_close_handshake_that_never_ends_is_given_up_without_spinning() {
+        let mut sim = Sim::new(Policy {
+            jitter: false,
+            ..Policy::default()
+        });
+        sim.feed(Input::Connect);
+        sim.open();
+        sim.advance_to(5_000);
+        sim.feed(Input::Close {
+            code: 1000,
+            reason: String::new(),
+        });
+        sim.sent.clear();
+        // The peer never answers the close. The machine's next deadline is always ahead
+        // (a deadline in the past would be a timer firing at once, for ever).
+        let timeout = Heartbeat::default().timeout;
+        let mut ticks = 0;
+        while let Some(deadline) = sim.machine.deadline() {
+            assert!(
+                deadline > sim.now,
+                "a deadline in the past: {deadline} at {}",
+                sim.now
+            );
+            sim.now = deadline;
+            sim.feed(Input::Tick);
+            ticks += 1;
+            assert!(ticks < 10, "still closing after {ticks} ticks");
+        }
+        assert_eq!(
+            sim.machine.status(),
+            Status::Closed {
+                code: 1006,
+                by_user: true
+            }
+        );
+        assert_eq!(sim.now, 5_000 + timeout);
+        assert!(
+            sim.sent.is_empty(),
+            "no pings while closing: {:?}",
+            sim.sent
+        );
     }
 
     #[test]
