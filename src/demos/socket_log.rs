@@ -182,7 +182,10 @@ impl SocketLogState {
     fn apply(&mut self, event: SocketEvent) {
         match event {
             SocketEvent::Open { url, protocol } => {
-                self.ready = ReadyState::Open;
+                // Opened as the user's close went out: it stays closing.
+                if self.ready != ReadyState::Closing {
+                    self.ready = ReadyState::Open;
+                }
                 self.opened = true;
                 let text = if protocol.is_empty() {
                     "Connection open".to_owned()
@@ -354,6 +357,15 @@ mod tests {
             .reduce(close(1006, false));
         assert!(cancelled.can_open() && !cancelled.can_close());
         let lines = texts(&cancelled);
+        // The open was already on its way when Close was pressed: still closing.
+        let crossed = run([Action::Connecting("ws://h/echo".into())])
+            .reduce(Action::Closing(1000, AttrValue::default()))
+            .reduce(Action::Socket(SocketEvent::Open {
+                url: "ws://h/echo".into(),
+                protocol: String::new(),
+            }));
+        assert_eq!(crossed.ready, ReadyState::Closing);
+        assert!(!crossed.can_send() && !crossed.can_close() && !crossed.can_open());
         assert!(lines.contains(&"Connection attempt cancelled"), "{lines:?}");
         assert!(
             !lines.iter().any(|l| l.starts_with("Could not connect")),
