@@ -276,6 +276,8 @@ impl Reducible for TickerState {
             Action::Connecting => {
                 next.ready = ReadyState::Connecting;
                 next.gave_up = false;
+                // A replaced connection sends no close: the rate starts over here too.
+                next.reset_rate();
             }
             Action::Socket(SocketEvent::Open { .. }) => {
                 next.ready = ReadyState::Open;
@@ -476,6 +478,8 @@ mod tests {
             },
         )));
         assert_eq!(closed.rate, 0.0);
+        // Reconnect replaces the connection without a close event: it starts over too.
+        assert_eq!(busy.clone().reduce(Action::Connecting).rate, 0.0);
         // The next second is measured from its own start, not from before the close.
         assert!(second(closed, 60_000.0).rate > 0.0);
 
