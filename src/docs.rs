@@ -105,9 +105,10 @@ static ECHO: PageDoc = PageDoc {
         "The browser opens a WebSocket with an HTTP request asking to switch protocols; once \
          the server agrees, either side may send a frame at any moment. The echo server returns \
          every frame as it came, so what you send shows twice in the log: going out (→) and \
-         coming back (←). As on the original page, Open only works while the socket is closed, \
-         Send and Close only while it is open; readyState, url, protocol and bufferedAmount \
-         follow the socket live. Beside it, the course's server reads one message, replies once \
+         coming back (←). As on the original page, Open only works while the socket is closed \
+         and Send only while it is open; Close also works while connecting, to give up on a \
+         server that does not answer. readyState, url, protocol and bufferedAmount follow the \
+         socket live. Beside it, the course's server reads one message, replies once \
          and hangs up.",
     ],
     fr: &[
@@ -115,7 +116,8 @@ static ECHO: PageDoc = PageDoc {
          protocole\u{a0}; une fois que le serveur accepte, chacun peut envoyer une trame à tout \
          moment. Le serveur d'écho renvoie chaque trame telle quelle\u{a0}: ce que vous envoyez \
          apparaît deux fois dans le journal, à l'aller (→) et au retour (←). Comme sur la page \
-         d'origine, Open ne marche que socket fermée, Send et Close que socket ouverte\u{a0}; \
+         d'origine, Open ne marche que socket fermée et Send que socket ouverte\u{a0}; Close \
+         marche aussi pendant la connexion, pour renoncer à un serveur qui ne répond pas. \
          readyState, url, protocol et bufferedAmount suivent la socket en direct. À côté, le \
          serveur du cours lit un message, répond une fois et raccroche.",
     ],
