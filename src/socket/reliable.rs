@@ -572,6 +572,14 @@ mod tests {
             })
         }
 
+        /// The default policy (heartbeat on) without jitter.
+        fn with_heartbeat() -> Self {
+            Self::new(Policy {
+                jitter: false,
+                ..Policy::default()
+            })
+        }
+
         fn feed(&mut self, input: Input) -> Vec<Effect> {
             let effects = self.machine.handle(self.now, input);
             for effect in &effects {
@@ -752,10 +760,7 @@ mod tests {
 
     #[test]
     fn an_open_that_crosses_the_users_close_sends_nothing() {
-        let mut sim = Sim::new(Policy {
-            jitter: false,
-            ..Policy::default()
-        });
+        let mut sim = Sim::with_heartbeat();
         sim.feed(Input::Connect);
         sim.feed(Input::Send("queued".into()));
         sim.feed(Input::Close {
@@ -780,10 +785,7 @@ mod tests {
 
     #[test]
     fn a_close_handshake_that_never_ends_is_given_up_without_spinning() {
-        let mut sim = Sim::new(Policy {
-            jitter: false,
-            ..Policy::default()
-        });
+        let mut sim = Sim::with_heartbeat();
         sim.feed(Input::Connect);
         sim.open();
         sim.advance_to(5_000);
@@ -837,10 +839,7 @@ mod tests {
 
     #[test]
     fn a_silent_connection_is_abandoned_after_the_pong_timeout_and_replaced() {
-        let mut sim = Sim::new(Policy {
-            jitter: false,
-            ..Policy::default()
-        });
+        let mut sim = Sim::with_heartbeat();
         sim.feed(Input::Connect);
         sim.open();
         let first = sim.socket();
@@ -865,10 +864,7 @@ mod tests {
 
     #[test]
     fn any_frame_counts_as_life() {
-        let mut sim = Sim::new(Policy {
-            jitter: false,
-            ..Policy::default()
-        });
+        let mut sim = Sim::with_heartbeat();
         sim.feed(Input::Connect);
         sim.open();
         let id = sim.socket();
