@@ -123,6 +123,81 @@ pub fn output_within(command: &mut Command, name: &str, limit: Duration) -> Resu
     Ok(text)
 }
 
+/// How a [`supervise`]d child ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// It exited by itself.
+    Exited(ExitStatus),
+    /// Ctrl-C or SIGTERM: it was stopped.
+    Interrupted,
+    /// It ran past its time limit: it was stopped.
+    TimedOut,
+}
+
+/// Runs `command` with each stdout line handed to `each_line` (stderr inherited), and
+/// stops it on Ctrl-C / SIGTERM or once it has run for `limit`. (A child blocked on a pipe
+/// or a hung test would otherwise hold the whole run.)
+///
+/// # Errors
+/// It cannot be started.
+pub fn supervise(
+    command: &mut Command,
+    name: &str,
+    limit: Duration,
+    mut each_line: impl FnMut(&str),
+) -> Result<Ended> {
+    command.stdout(Stdio::piped());
+    let mut guard = Guard::spawn(command, name)?;
+    let stdout = guard
+        .child
+        .stdout
+        .take()
+        .with_context(|| format!("{name} stdout is not piped"))?;
+    let (lines, incoming) = std::sync::mpsc::channel::<String>();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + limit;
+    let ended = loop {
+        match incoming.recv_timeout(Duration::from_millis(50)) {
+            Ok(line) => {
+                each_line(&line);
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            // End of stdout: the child is exiting.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break Ended::Exited(guard.child.wait()?);
+            }
+        }
+        if let Some(status) = guard.child.try_wait()? {
+            break Ended::Exited(status);
+        }
+        if interrupted() {
+            guard.stop()?;
+            break Ended::Interrupted;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("xtask: {name} ran past {} s; stopping it", limit.as_secs());
+            guard.stop()?;
+            break Ended::TimedOut;
+        }
+    };
+    // What is still in the pipe (a child that left a grandchild holding it open is not
+    // waited for beyond a few seconds).
+    let drain_until = Instant::now() + Duration::from_secs(5);
+    while let Ok(line) =
+        incoming.recv_timeout(drain_until.saturating_duration_since(Instant::now()))
+    {
+        each_line(&line);
+    }
+    Ok(ended)
+}
+
 /// A child that is stopped (SIGTERM, then kill) when the guard drops.
 pub struct Guard {
     child: Child,

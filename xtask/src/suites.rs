@@ -1,21 +1,37 @@
 //! `cargo xtask test`: every check and every suite, each counted, then one summary line.
 //!
 //! Checks (fmt, clippy native and wasm32) count as one failure each when they fail. Test
-//! suites are counted from cargo's `test result:` lines; a suite that runs zero tests fails.
+//! suites are counted from cargo's `test result:` lines; a suite that runs zero tests fails,
+//! and so does a browser suite with a test file that runs none. Each step has a time limit
+//! (a hung test fails its suite instead of holding the run), and Ctrl-C or SIGTERM stops
+//! the step under way and skips the rest.
 
 use std::{
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Command, ExitCode, Stdio},
-    time::Instant,
+    process::{Command, ExitCode},
+    time::{Duration, Instant},
 };
 
 use anyhow::Result;
 
 use crate::{
-    process::{self, Env},
+    process::{self, Ended, Env},
     tools,
 };
+
+/// Longest a check (fmt, clippy) may take, building from nothing included.
+const CHECK_LIMIT: Duration = Duration::from_secs(15 * 60);
+/// Longest a test suite may take, building from nothing included.
+const SUITE_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// Whether a suite's every test binary must run at least one test (the browser suites,
+/// which run only test files), or only the suite as a whole (the native one, whose doc
+/// tests and binaries may have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zero {
+    SuiteMustRun,
+    EveryBinaryMustRun,
+}
 
 /// The outcome of one check or suite.
 struct Outcome {
@@ -35,49 +51,85 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
     // Only this run's rows: a class that did not run must not show an old result.
     let _ = std::fs::remove_dir_all(&conformance);
     let _ = std::fs::remove_dir_all(&a11y);
-    let outcomes = vec![
-        check(
+    type Step<'a> = (&'static str, Box<dyn FnOnce() -> Outcome + 'a>);
+    let steps: Vec<Step<'_>> = vec![
+        (
             "fmt",
-            process::cargo(&env).args(["fmt", "--all", "--check"]),
+            Box::new(|| {
+                check(
+                    "fmt",
+                    process::cargo(&env).args(["fmt", "--all", "--check"]),
+                )
+            }),
         ),
-        check(
+        (
             "clippy (native)",
-            process::cargo(&env).args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
+            Box::new(|| {
+                check(
+                    "clippy (native)",
+                    process::cargo(&env).args([
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ]),
+                )
+            }),
         ),
-        check(
+        (
             "clippy (wasm32)",
-            process::cargo(&env).args([
-                "clippy",
-                "-p",
-                "wslab",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
+            Box::new(|| {
+                check(
+                    "clippy (wasm32)",
+                    process::cargo(&env).args([
+                        "clippy",
+                        "-p",
+                        "wslab",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ]),
+                )
+            }),
         ),
-        suite(
+        (
             "native unit + integration",
-            process::cargo(&env).args([
-                "test",
-                "--no-fail-fast",
-                "--workspace",
-                "--exclude",
-                "wslab-e2e",
-            ]),
+            Box::new(|| {
+                suite(
+                    "native unit + integration",
+                    process::cargo(&env).args([
+                        "test",
+                        "--no-fail-fast",
+                        "--workspace",
+                        "--exclude",
+                        "wslab-e2e",
+                    ]),
+                    Zero::SuiteMustRun,
+                )
+            }),
         ),
-        wasm_suite(root, &env),
-        e2e_suite(root, &env),
+        (WASM_SUITE, Box::new(|| wasm_suite(root, &env))),
+        (E2E_SUITE, Box::new(|| e2e_suite(root, &env))),
     ];
+    let mut outcomes = Vec::new();
+    for (name, step) in steps {
+        if process::interrupted() {
+            outcomes.push(Outcome {
+                name,
+                passed: 0,
+                failed: 1,
+                ok: false,
+                note: "not run: interrupted".into(),
+            });
+            continue;
+        }
+        outcomes.push(step());
+    }
 
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
     let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
@@ -152,43 +204,63 @@ fn print_axe(dir: &Path) {
     }
 }
 
+/// What went wrong with a step's process, for the summary; `None` if it exited with 0.
+fn trouble(ended: Result<Ended>, limit: Duration) -> Option<String> {
+    match ended {
+        Ok(Ended::Exited(status)) if status.success() => None,
+        // Ctrl-C reaches the whole process group: the child may have stopped first.
+        Ok(Ended::Exited(_)) if process::interrupted() => Some("interrupted".into()),
+        Ok(Ended::Exited(_)) => Some(String::new()),
+        Ok(Ended::Interrupted) => Some("interrupted".into()),
+        Ok(Ended::TimedOut) => Some(format!("stopped after {} min", limit.as_secs() / 60)),
+        Err(error) => Some(format!("{error:#}")),
+    }
+}
+
 fn check(name: &'static str, command: &mut Command) -> Outcome {
     eprintln!("\n== {name} ==");
-    let ok = command.status().is_ok_and(|s| s.success());
+    let problem = trouble(
+        process::supervise(command, name, CHECK_LIMIT, |line| println!("{line}")),
+        CHECK_LIMIT,
+    );
+    let ok = problem.is_none();
     Outcome {
         name,
         passed: u64::from(ok),
         failed: u64::from(!ok),
         ok,
-        note: String::new(),
+        note: problem.unwrap_or_default(),
     }
 }
 
 /// Runs a `cargo test`, echoing its output and adding up its `test result:` lines.
-fn suite(name: &'static str, command: &mut Command) -> Outcome {
+fn suite(name: &'static str, command: &mut Command, zero: Zero) -> Outcome {
     eprintln!("\n== {name} ==");
     let started = Instant::now();
-    let mut passed = 0;
-    let mut failed = 0;
-    let status = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            if let Some(stdout) = child.stdout.take() {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    println!("{line}");
-                    if let Some((p, f)) = parse_result(&line) {
-                        passed += p;
-                        failed += f;
-                    }
-                }
-            }
-            child.wait()
-        });
-    let exited_ok = status.is_ok_and(|s| s.success());
+    let mut tally = Tally::default();
+    let ended = process::supervise(command, name, SUITE_LIMIT, |line| {
+        println!("{line}");
+        tally.read(line);
+    });
+    let Tally {
+        passed,
+        mut failed,
+        empty_binaries,
+    } = tally;
+    let problem = trouble(ended, SUITE_LIMIT);
+    let exited_ok = problem.is_none();
     let mut note = format!("{:.0} s", started.elapsed().as_secs_f64());
+    if let Some(problem) = problem.filter(|p| !p.is_empty()) {
+        note.push_str(&format!(", {problem}"));
+    }
     if passed == 0 {
         note.push_str(", ran zero tests");
+    }
+    let empty_binary_fails = zero == Zero::EveryBinaryMustRun && empty_binaries > 0;
+    if empty_binary_fails {
+        // Each counts as a failure, so the total cannot read as success either.
+        failed += empty_binaries;
+        note.push_str(&format!(", {empty_binaries} test file(s) ran zero tests"));
     }
     if !exited_ok && failed == 0 {
         // A build error or a crashed runner: count it, so the total cannot read as success.
@@ -199,8 +271,29 @@ fn suite(name: &'static str, command: &mut Command) -> Outcome {
         name,
         passed,
         failed,
-        ok: exited_ok && passed > 0 && failed == 0,
+        ok: exited_ok && passed > 0 && failed == 0 && !empty_binary_fails,
         note,
+    }
+}
+
+/// What a suite's output says, added up over its test binaries.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    /// Binaries whose `test result:` counts no test at all.
+    empty_binaries: u64,
+}
+
+impl Tally {
+    fn read(&mut self, line: &str) {
+        if let Some((passed, failed)) = parse_result(line) {
+            self.passed += passed;
+            self.failed += failed;
+            if passed + failed == 0 {
+                self.empty_binaries += 1;
+            }
+        }
     }
 }
 
@@ -228,8 +321,11 @@ fn failed_to_start(name: &'static str, error: &anyhow::Error) -> Outcome {
 }
 
 /// The wasm-bindgen-test component tests, in headless Chromium, against a real server.
+const WASM_SUITE: &str = "wasm components (Chromium)";
+const E2E_SUITE: &str = "end-to-end (Chromium)";
+
 fn wasm_suite(root: &Path, env: &Env) -> Outcome {
-    const NAME: &str = "wasm components (Chromium)";
+    const NAME: &str = WASM_SUITE;
     let started = (|| {
         process::run_checked(
             process::cargo(env).args(["build", "-p", "wslab-server"]),
@@ -264,12 +360,13 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
             ])
             .env("WSLAB_TEST_SERVER", format!("ws://{}", server.addr()))
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        Zero::EveryBinaryMustRun,
     )
 }
 
 /// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
 fn e2e_suite(root: &Path, env: &Env) -> Outcome {
-    const NAME: &str = "end-to-end (Chromium)";
+    const NAME: &str = E2E_SUITE;
     // The app as the server serves it, and as GitHub Pages would: from a sub-path.
     let pages = root.join("target/dist-pages");
     let built = tools::build_app_release(root, env, None).and_then(|()| {
@@ -294,15 +391,26 @@ fn e2e_suite(root: &Path, env: &Env) -> Outcome {
     suite(
         NAME,
         process::cargo(env)
-            .args(["test", "--no-fail-fast", "-p", "wslab-e2e"])
+            // The library's unit tests and every test file; not the doc tests nor the
+            // bench binary, which have none and would read as files that ran zero tests.
+            .args([
+                "test",
+                "--no-fail-fast",
+                "-p",
+                "wslab-e2e",
+                "--lib",
+                "--test",
+                "*",
+            ])
             .env("WSLAB_DIST", root.join("dist"))
             .env("WSLAB_PAGES_DIST", pages),
+        Zero::EveryBinaryMustRun,
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_result;
+    use super::{Tally, parse_result};
 
     #[test]
     fn reads_cargo_and_wasm_runner_result_lines() {
@@ -317,5 +425,27 @@ mod tests {
             Some((3, 2))
         );
         assert_eq!(parse_result("running 3 tests"), None);
+    }
+
+    #[test]
+    fn a_binary_that_ran_nothing_is_counted() {
+        let mut tally = Tally::default();
+        for line in [
+            "running 2 tests",
+            "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out",
+            "running 0 tests",
+            "test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out",
+            "test result: FAILED. 4 passed; 1 failed; 0 ignored",
+        ] {
+            tally.read(line);
+        }
+        assert_eq!(
+            tally,
+            Tally {
+                passed: 6,
+                failed: 1,
+                empty_binaries: 1
+            }
+        );
     }
 }

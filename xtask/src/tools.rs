@@ -281,13 +281,16 @@ fn ensure_chromium() -> Result<()> {
     let sudo = !is_root();
     let apt = |args: &[&str]| {
         let mut command = if sudo {
+            // sudo resets the environment: the variable goes on its command line.
             let mut c = Command::new("sudo");
-            c.arg("apt-get");
+            c.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
             c
         } else {
-            Command::new("apt-get")
+            let mut c = Command::new("apt-get");
+            c.env("DEBIAN_FRONTEND", "noninteractive");
+            c
         };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command.args(args);
         command
     };
     run_checked(&mut apt(&["update"]), "apt-get update")?;
