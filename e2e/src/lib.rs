@@ -230,7 +230,23 @@ fn announced_port(line: &str) -> Option<u16> {
 }
 
 impl Drop for ChromeDriver {
+    /// Asks ChromeDriver to shut down first, which also quits any browser a failed session
+    /// end left running (killing ChromeDriver alone would orphan it), then makes sure.
     fn drop(&mut self) {
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let _ = http
+            .get(format!("http://127.0.0.1:{}/shutdown", self.port))
+            .call();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -286,6 +302,9 @@ impl Session {
                 }
             }}
         });
+        // Removed on drop from here on, also if the session request fails after Chromium
+        // made the directory.
+        let profile = TempDir(profile);
         let root = format!("http://127.0.0.1:{}", driver.port);
         let reply = call(
             &http,
@@ -299,7 +318,7 @@ impl Session {
         Ok(Self {
             http,
             base: format!("{root}/session/{id}"),
-            _profile: TempDir(profile),
+            _profile: profile,
         })
     }
 
