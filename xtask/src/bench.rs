@@ -141,7 +141,7 @@ const ECHO_CONNECTIONS: usize = 100;
 const ECHO_SECONDS: u32 = 5;
 const ECHO_SIZE: usize = 32;
 /// Echo runs per server, interleaved; the best (highest msg/s) is shown.
-const ECHO_ROUNDS: usize = 2;
+const ECHO_ROUNDS: usize = 4;
 /// Idle connections held open on one server.
 const IDLE_CONNECTIONS: usize = 10_000;
 /// Chat fan-out: receivers in one room, messages sent one at a time.
