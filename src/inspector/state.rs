@@ -888,27 +888,24 @@ mod tests {
     fn a_backlog_handed_over_at_once_is_not_read_out() {
         // A hidden tab: no animation frames, so a minute of frames 150 ms apart (slow
         // enough one by one) arrives in one batch. Read out, it would be 400 rows at once.
+        // `count` text frames captured 150 ms apart from `start`, in one batch.
+        let spread = |count: u32, start: f64| {
+            let mut batch = Batch::default();
+            for i in 0..count {
+                batch.push(
+                    Limits::default(),
+                    start + f64::from(i) * 150.0,
+                    TapEvent::Frame(Direction::In, text("x")),
+                );
+            }
+            batch
+        };
         let open = Rc::new(InspectorState::default()).reduce(Action::Expand(true));
-        let mut backlog = Batch::default();
-        for i in 0..400 {
-            backlog.push(
-                Limits::default(),
-                1e12 + f64::from(i) * 150.0,
-                TapEvent::Frame(Direction::In, text("x")),
-            );
-        }
-        let after = record(open, backlog);
+        let after = record(open, spread(400, 1e12));
         assert!(!after.announces());
         // A batch that lost frames to its own bound is a flood too, even if a window
         // rolls over in it.
-        let mut overflowing = Batch::default();
-        for i in 0..100_000 {
-            overflowing.push(
-                Limits::default(),
-                2e12 + f64::from(i) * 150.0,
-                TapEvent::Frame(Direction::In, text("x")),
-            );
-        }
+        let overflowing = spread(100_000, 2e12);
         assert!(
             overflowing.overflow.messages() > 0,
             "the batch's bound was reached"

@@ -4,7 +4,7 @@
 use std::{
     io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, ExitStatus, Stdio},
+    process::{Child, ChildStdout, Command, ExitStatus, Stdio},
     sync::atomic::{AtomicBool, Ordering},
     thread,
     time::{Duration, Instant},
@@ -89,13 +89,7 @@ pub fn output_of(command: &mut Command) -> Option<String> {
 /// succeeds within `limit`; past the limit, on Ctrl-C or on failure it is stopped and this
 /// fails.
 pub fn output_within(command: &mut Command, name: &str, limit: Duration) -> Result<String> {
-    command.stdout(Stdio::piped());
-    let mut guard = Guard::spawn(command, name)?;
-    let mut stdout = guard
-        .child
-        .stdout
-        .take()
-        .with_context(|| format!("{name} stdout is not piped"))?;
+    let (mut guard, mut stdout) = Guard::spawn_piped(command, name)?;
     let reader = thread::spawn(move || {
         let mut text = String::new();
         let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
@@ -146,13 +140,7 @@ pub fn supervise(
     limit: Duration,
     mut each_line: impl FnMut(&str),
 ) -> Result<Ended> {
-    command.stdout(Stdio::piped());
-    let mut guard = Guard::spawn(command, name)?;
-    let stdout = guard
-        .child
-        .stdout
-        .take()
-        .with_context(|| format!("{name} stdout is not piped"))?;
+    let (mut guard, stdout) = Guard::spawn_piped(command, name)?;
     let (lines, incoming) = std::sync::mpsc::channel::<String>();
     thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -214,6 +202,18 @@ impl Guard {
             child,
             name: name.to_owned(),
         })
+    }
+
+    /// Starts `command` with its stdout piped; returns the guard and the pipe.
+    pub fn spawn_piped(command: &mut Command, name: &str) -> Result<(Self, ChildStdout)> {
+        command.stdout(Stdio::piped());
+        let mut guard = Self::spawn(command, name)?;
+        let stdout = guard
+            .child
+            .stdout
+            .take()
+            .with_context(|| format!("{name} stdout is not piped"))?;
+        Ok((guard, stdout))
     }
 
     /// Waits for the child to exit; on Ctrl-C gives it a few seconds to stop by itself.
@@ -283,13 +283,7 @@ impl Server {
     /// Starts `command`, a server whose first stdout line is `listening on SCHEME://ADDR`
     /// (wslab-server, or one it is compared with), and waits for that line.
     pub fn start_command(command: &mut Command, name: &str) -> Result<Self> {
-        command.stdout(Stdio::piped());
-        let mut guard = Guard::spawn(command, name)?;
-        let stdout = guard
-            .child
-            .stdout
-            .take()
-            .with_context(|| format!("{name} stdout is not piped"))?;
+        let (guard, stdout) = Guard::spawn_piped(command, name)?;
         let (tx, rx) = std::sync::mpsc::channel();
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();

@@ -51,57 +51,32 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
     // Only this run's rows: a class that did not run must not show an old result.
     let _ = std::fs::remove_dir_all(&conformance);
     let _ = std::fs::remove_dir_all(&a11y);
-    type Step<'a> = (&'static str, Box<dyn FnOnce() -> Outcome + 'a>);
+    // Each step gets its own name, for its heading and its summary line.
+    type Step<'a> = (&'static str, Box<dyn FnOnce(&'static str) -> Outcome + 'a>);
     let steps: Vec<Step<'_>> = vec![
         (
             "fmt",
-            Box::new(|| {
-                check(
-                    "fmt",
-                    process::cargo(&env).args(["fmt", "--all", "--check"]),
-                )
-            }),
+            Box::new(|name| check(name, process::cargo(&env).args(["fmt", "--all", "--check"]))),
         ),
         (
             "clippy (native)",
-            Box::new(|| {
-                check(
-                    "clippy (native)",
-                    process::cargo(&env).args([
-                        "clippy",
-                        "--workspace",
-                        "--all-targets",
-                        "--",
-                        "-D",
-                        "warnings",
-                    ]),
-                )
-            }),
+            Box::new(|name| clippy(&env, name, &["--workspace"])),
         ),
         (
             "clippy (wasm32)",
-            Box::new(|| {
-                check(
-                    "clippy (wasm32)",
-                    process::cargo(&env).args([
-                        "clippy",
-                        "-p",
-                        "wslab",
-                        "--target",
-                        "wasm32-unknown-unknown",
-                        "--all-targets",
-                        "--",
-                        "-D",
-                        "warnings",
-                    ]),
+            Box::new(|name| {
+                clippy(
+                    &env,
+                    name,
+                    &["-p", "wslab", "--target", "wasm32-unknown-unknown"],
                 )
             }),
         ),
         (
             "native unit + integration",
-            Box::new(|| {
+            Box::new(|name| {
                 suite(
-                    "native unit + integration",
+                    name,
                     process::cargo(&env).args([
                         "test",
                         "--no-fail-fast",
@@ -113,8 +88,14 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
                 )
             }),
         ),
-        (WASM_SUITE, Box::new(|| wasm_suite(root, &env))),
-        (E2E_SUITE, Box::new(|| e2e_suite(root, &env))),
+        (
+            "wasm components (Chromium)",
+            Box::new(|name| wasm_suite(name, root, &env)),
+        ),
+        (
+            "end-to-end (Chromium)",
+            Box::new(|name| e2e_suite(name, root, &env)),
+        ),
     ];
     let mut outcomes = Vec::new();
     for (name, step) in steps {
@@ -128,7 +109,7 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
             });
             continue;
         }
-        outcomes.push(step());
+        outcomes.push(step(name));
     }
 
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
@@ -215,6 +196,19 @@ fn trouble(ended: Result<Ended>, limit: Duration) -> Option<String> {
         Ok(Ended::TimedOut) => Some(format!("stopped after {} min", limit.as_secs() / 60)),
         Err(error) => Some(format!("{error:#}")),
     }
+}
+
+/// `cargo clippy` on `targets` (crates, target triple), every target kind, warnings denied.
+fn clippy(env: &Env, name: &'static str, targets: &[&str]) -> Outcome {
+    check(
+        name,
+        process::cargo(env).arg("clippy").args(targets).args([
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )
 }
 
 fn check(name: &'static str, command: &mut Command) -> Outcome {
@@ -321,11 +315,7 @@ fn failed_to_start(name: &'static str, error: &anyhow::Error) -> Outcome {
 }
 
 /// The wasm-bindgen-test component tests, in headless Chromium, against a real server.
-const WASM_SUITE: &str = "wasm components (Chromium)";
-const E2E_SUITE: &str = "end-to-end (Chromium)";
-
-fn wasm_suite(root: &Path, env: &Env) -> Outcome {
-    const NAME: &str = WASM_SUITE;
+fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
     let started = (|| {
         process::run_checked(
             process::cargo(env).args(["build", "-p", "wslab-server"]),
@@ -342,11 +332,11 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
     })();
     let server = match started {
         Ok(server) => server,
-        Err(error) => return failed_to_start(NAME, &error),
+        Err(error) => return failed_to_start(name, &error),
     };
     // The tests read the server's URL at compile time (option_env!).
     suite(
-        NAME,
+        name,
         process::cargo(env)
             .args([
                 "test",
@@ -365,8 +355,7 @@ fn wasm_suite(root: &Path, env: &Env) -> Outcome {
 }
 
 /// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
-fn e2e_suite(root: &Path, env: &Env) -> Outcome {
-    const NAME: &str = E2E_SUITE;
+fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
     // The app as the server serves it, and as GitHub Pages would: from a sub-path.
     let pages = root.join("target/dist-pages");
     let built = tools::build_app_release(root, env, None).and_then(|()| {
@@ -386,10 +375,10 @@ fn e2e_suite(root: &Path, env: &Env) -> Outcome {
         )
     });
     if let Err(error) = built {
-        return failed_to_start(NAME, &error);
+        return failed_to_start(name, &error);
     }
     suite(
-        NAME,
+        name,
         process::cargo(env)
             // The library's unit tests and every test file; not the doc tests nor the
             // bench binary, which have none and would read as files that ran zero tests.
