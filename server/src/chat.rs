@@ -619,22 +619,17 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
                 Message::Text(text) => Some(text),
                 Message::Binary(_) => None,
             };
-            // Every other frame counts against the rate, binary ones included. Its answers
-            // get room first: a join's can be a whole history.
-            let request = text.as_deref().map(ChatRequest::decode);
-            let frames = match &request {
-                Some(Ok(ChatRequest::Join { .. })) => HISTORY_LEN + 1,
-                _ => 1,
-            };
-            let Some(answers) = Answers::reserve(&own, &progress, conn, frames).await else {
-                return;
-            };
+            // Every other frame counts against the rate, binary ones included. Each answer
+            // gets room in the queue first (see `Answers`).
             if !bucket.take(Instant::now()) {
                 strikes += 1;
                 if strikes >= limits.rate_strikes {
                     policy_close.cancel();
                     return;
                 }
+                let Some(answers) = Answers::reserve(&own, &progress, conn, 1).await else {
+                    return;
+                };
                 hub.reply(
                     answers,
                     error(format!(
@@ -646,16 +641,23 @@ async fn session(socket: &mut Conn, hub: &Hub) -> Ending {
             }
             // Flooding is refusals close together; an accepted frame starts the count again.
             strikes = 0;
-            let Some(request) = request else {
-                hub.reply(
-                    answers,
-                    error("binary frames are not supported; send JSON text"),
-                );
-                continue;
+            // Only accepted frames are decoded (a flood of big ones costs no parsing).
+            let request = text.as_deref().map(ChatRequest::decode);
+            // A join's answers can be a whole history.
+            let frames = match &request {
+                Some(Ok(ChatRequest::Join { .. })) => HISTORY_LEN + 1,
+                _ => 1,
+            };
+            let Some(answers) = Answers::reserve(&own, &progress, conn, frames).await else {
+                return;
             };
             match request {
-                Ok(request) => hub.handle(answers, request),
-                Err(problem) => hub.reply(answers, error(problem.to_string())),
+                Some(Ok(request)) => hub.handle(answers, request),
+                Some(Err(problem)) => hub.reply(answers, error(problem.to_string())),
+                None => hub.reply(
+                    answers,
+                    error("binary frames are not supported; send JSON text"),
+                ),
             }
         }
     };
