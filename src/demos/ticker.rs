@@ -14,7 +14,7 @@ use std::{cell::RefCell, collections::VecDeque, fmt::Write, rc::Rc};
 pub use client::LiveDataClient;
 use gloo_render::{AnimationFrame, request_animation_frame};
 use web_sys::HtmlInputElement;
-use wslab_protocol::stocks::{CATALOGUE, Quote, StockRequest};
+use wslab_protocol::stocks::{CATALOGUE, Quote};
 use yew::prelude::*;
 
 use crate::{
@@ -25,6 +25,7 @@ use crate::{
 };
 use state::{
     Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
+    resume_request,
 };
 
 /// Props of [`TickerDemo`].
@@ -117,10 +118,10 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             for symbol in &wanted {
                 registered.insert(symbol.to_string(), on_quote.clone());
             }
-            let request = StockRequest::Subscribe {
-                symbols: wanted.iter().map(AttrValue::to_string).collect(),
-            };
-            serde_json::to_string(&request).into_iter().collect()
+            resume_request(&wanted)
+                .and_then(|request| serde_json::to_string(&request).ok())
+                .into_iter()
+                .collect()
         })
     };
     // Records every quote frame too: cheaply (one batch per animation frame, rows only

@@ -4,7 +4,7 @@
 use crate::format::fixed;
 use std::{collections::VecDeque, rc::Rc};
 
-use wslab_protocol::stocks::{Quote, SEED_SYMBOLS, StockEvent};
+use wslab_protocol::stocks::{Quote, SEED_SYMBOLS, StockEvent, StockRequest};
 use yew::{AttrValue, Reducible};
 
 use crate::socket::{Message, ReadyState, SocketEvent};
@@ -24,14 +24,25 @@ pub fn format_price(price: f64) -> String {
     format!("${}", fixed(price, 2))
 }
 
-/// `+1.23` or `-1.23` (the seed: `+` when the change is zero or more).
+/// `+1.23` or `-1.23`. As the seed, the sign is the change's own, so it always agrees with
+/// the colour: `+` when the change is zero or more, and `-0.00` for a small fall.
 pub fn format_change(change: f64) -> String {
-    let text = fixed(change, 2);
-    if text.starts_with('-') {
-        text
+    let magnitude = fixed(change.abs(), 2);
+    if change.is_nan() {
+        magnitude
+    } else if change >= 0.0 {
+        format!("+{magnitude}")
     } else {
-        format!("+{text}")
+        format!("-{magnitude}")
     }
+}
+
+/// What to send on every open: a subscription to everything wanted, or nothing when
+/// nothing is (the server refuses an empty list with an error).
+pub fn resume_request(wanted: &[AttrValue]) -> Option<StockRequest> {
+    (!wanted.is_empty()).then(|| StockRequest::Subscribe {
+        symbols: wanted.iter().map(AttrValue::to_string).collect(),
+    })
 }
 
 /// `1,234,567`.
@@ -351,6 +362,11 @@ mod tests {
         assert_eq!(format_change(1.234), "+1.23");
         assert_eq!(format_change(0.0), "+0.00");
         assert_eq!(format_change(-1.23), "-1.23");
+        // A fall too small to show keeps its sign, as the seed's f"{change:.2f}" does: the
+        // text agrees with the red colour.
+        assert_eq!(format_change(-0.004), "-0.00");
+        assert_eq!(format_change(0.004), "+0.00");
+        assert_eq!(format_change(f64::NAN), "–");
         assert_eq!(format_volume(1_234_567), "1,234,567");
         assert_eq!(format_volume(999), "999");
         assert_eq!(format_volume(1000), "1,000");
