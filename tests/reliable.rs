@@ -18,6 +18,7 @@ fn fast(jitter: bool) -> Policy {
         base_delay: 200,
         max_delay: 2_000,
         max_attempts: Some(8),
+        backoff: true,
         jitter,
         connect_timeout: 3_000,
         min_uptime: 1_000,
@@ -68,8 +69,10 @@ async fn a_dropped_connection_comes_back_within_the_backoff_bounds() {
 #[wasm_bindgen_test]
 async fn a_muted_server_is_found_dead_by_the_heartbeat_and_replaced() {
     let demo = demo(fast(true)).await;
-    demo.wait_for("a measured round trip", |d| logged(d, "pong in"))
-        .await;
+    demo.wait_for("a measured round trip", |d| {
+        logged(d, "Heartbeat response received")
+    })
+    .await;
     demo.click("#fault-mute").await;
     demo.wait_for("the pong timeout", |d| {
         logged(d, "socket #1 abandoned: no answer in time")

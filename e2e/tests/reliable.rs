@@ -33,7 +33,7 @@ fn a_drop_and_its_recovery_show_on_the_timeline() -> Result<()> {
     page.wait_for("the connection", |p| Ok(status(p)? == "open"))?;
     page.click("#fault-drop")?;
     page.wait_for("the reconnection", |p| logged(p, "socket #2 open"))?;
-    page.wait_for("a round trip", |p| logged(p, "pong in"))?;
+    page.wait_for("a round trip", |p| logged(p, "Heartbeat response received"))?;
     assert!(logged(
         &page,
         "socket #1 closed: code 1006 (Abnormal Closure), wasClean false"

@@ -51,8 +51,12 @@ pub struct Policy {
     pub base_delay: Millis,
     /// No delay is longer than this.
     pub max_delay: Millis,
-    /// Give up after this many attempts in a row (seed: 5); `None` retries forever.
+    /// Give up after this many attempts in a row (seed: 5); `None` retries forever (the
+    /// seed's `max_retries=-1`).
     pub max_attempts: Option<u32>,
+    /// Exponential backoff (the seed's `backoff=True`): each ceiling doubles. Off, every
+    /// retry waits at most `base_delay`.
+    pub backoff: bool,
     /// Full jitter: each delay is uniform in `[0, ceiling]`, so clients do not stampede.
     pub jitter: bool,
     /// A connection not open after this long is abandoned.
@@ -71,6 +75,7 @@ impl Default for Policy {
             base_delay: 1_000,
             max_delay: 30_000,
             max_attempts: Some(5),
+            backoff: true,
             jitter: true,
             connect_timeout: 10_000,
             min_uptime: 5_000,
@@ -81,8 +86,12 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// The longest delay before attempt `attempt` (1-based): `base · 2^(attempt−1)`, capped.
+    /// The longest delay before attempt `attempt` (1-based): `base · 2^(attempt−1)`, capped
+    /// (`base` for every attempt without backoff).
     pub fn ceiling(&self, attempt: u32) -> Millis {
+        if !self.backoff {
+            return self.base_delay.min(self.max_delay);
+        }
         let doubled = self
             .base_delay
             .saturating_mul(1u64 << attempt.saturating_sub(1).min(40));
@@ -678,6 +687,24 @@ mod tests {
         }
         assert!(seen_below_half, "jitter spreads the delays");
         assert_eq!(policy.ceiling(40), 30_000);
+    }
+
+    #[test]
+    fn without_backoff_every_retry_waits_the_base_delay() {
+        let mut sim = Sim::new(Policy {
+            backoff: false,
+            jitter: false,
+            max_attempts: None,
+            heartbeat: None,
+            ..Policy::default()
+        });
+        assert_eq!(sim.machine.policy().schedule(), [1_000; 10]);
+        sim.feed(Input::Connect);
+        for _ in 0..12 {
+            sim.drop_with(1006);
+            assert_eq!(sim.waiting_delay(), Some(1_000));
+            sim.advance_to(sim.now + 1_000);
+        }
     }
 
     #[test]

@@ -92,7 +92,11 @@ impl ReliableView {
             || (snapshot.rtts.len() == before_rtts.len()
                 && snapshot.rtts.last() != before_rtts.last());
         if new_rtt && let Some(rtt) = snapshot.rtts.last() {
-            self.line(snapshot.now, LogKind::Received, format!("pong in {rtt} ms"));
+            self.line(
+                snapshot.now,
+                LogKind::Received,
+                format!("Heartbeat response received in {rtt} ms"),
+            );
         }
         self.last_now = snapshot.now;
         self.snapshot = Some(snapshot);
