@@ -105,8 +105,9 @@ static ECHO: PageDoc = PageDoc {
         "The browser opens a WebSocket with an HTTP request asking to switch protocols; once \
          the server agrees, either side may send a frame at any moment. The echo server returns \
          every frame as it came, so what you send shows twice in the log: going out (→) and \
-         coming back (←). As on the original page, Open only works while the socket is closed \
-         and Send only while it is open; Close also works while connecting, to give up on a \
+         coming back (←). Open only works while the socket is closed (the original page also \
+         let it be clicked while connecting or closing, which could open a second socket) and \
+         Send only while it is open; Close also works while connecting, to give up on a \
          server that does not answer. readyState, url, protocol and bufferedAmount follow the \
          socket live. Beside it, the course's server reads one message, replies once \
          and hangs up.",
@@ -115,9 +116,11 @@ static ECHO: PageDoc = PageDoc {
         "Le navigateur ouvre une WebSocket par une requête HTTP qui demande à changer de \
          protocole\u{a0}; une fois que le serveur accepte, chacun peut envoyer une trame à tout \
          moment. Le serveur d'écho renvoie chaque trame telle quelle\u{a0}: ce que vous envoyez \
-         apparaît deux fois dans le journal, à l'aller (→) et au retour (←). Comme sur la page \
-         d'origine, Open ne marche que socket fermée et Send que socket ouverte\u{a0}; Close \
-         marche aussi pendant la connexion, pour renoncer à un serveur qui ne répond pas. \
+         apparaît deux fois dans le journal, à l'aller (→) et au retour (←). Open ne fonctionne que \
+         lorsque la socket est fermée (la page d'origine permettait aussi de cliquer pendant \
+         l'ouverture ou la fermeture, au risque d'ouvrir une seconde socket), et Send que \
+         lorsqu'elle est ouverte\u{a0}; Close fonctionne aussi pendant l'établissement de la \
+         connexion, pour renoncer à un serveur qui ne répond pas. \
          readyState, url, protocol et bufferedAmount suivent la socket en direct. À côté, le \
          serveur du cours lit un message, répond une fois et raccroche.",
     ],
@@ -126,13 +129,13 @@ static ECHO: PageDoc = PageDoc {
             dir: Dir::Up,
             frame: "GET /echo · Upgrade: websocket",
             en: "the opening handshake; the server answers 101 Switching Protocols and readyState becomes 1 (open)",
-            fr: "la poignée de main\u{a0}; le serveur répond 101 Switching Protocols et readyState passe à 1 (ouverte)",
+            fr: "la poignée de main d'ouverture\u{a0}; le serveur répond 101 Switching Protocols et readyState passe à 1 (ouverte)",
         },
         Step {
             dir: Dir::Up,
             frame: "Bonjour",
             en: "Send: the field's text, as a text frame (or bytes, with binary ticked)",
-            fr: "Send\u{a0}: le texte du champ, en trame texte (ou en octets si binary est coché)",
+            fr: "Send\u{a0}: le texte du champ, en trame texte (ou en octets si la case binary est cochée)",
         },
         Step {
             dir: Dir::Down,
@@ -184,10 +187,10 @@ static CHAT: PageDoc = PageDoc {
     fr: &[
         "La page ouvre une WebSocket vers /chat dès qu'elle s'affiche\u{a0}; chaque message est \
          un objet JSON muni d'un «\u{a0}type\u{a0}». Rejoignez un salon sous un nom\u{a0}: le \
-         serveur répond par joined (le nom obtenu et les présents), puis rejoue les 100 \
-         dernières lignes du salon. Une ligne dite dans un salon part chez tous ceux qui s'y \
-         trouvent, auteur compris. Après une coupure, la page se reconnecte et rejoint ses \
-         salons avec le numéro de la dernière ligne reçue\u{a0}: rien n'est perdu ni doublé. \
+         serveur répond par joined (le nom obtenu et les personnes présentes), puis \
+         renvoie les 100 dernières lignes du salon. Un message envoyé dans un salon est \
+         transmis à tous ceux qui s'y trouvent, y compris son auteur. Après une coupure, la page se reconnecte et rejoint ses \
+         salons avec le numéro de la dernière ligne reçue\u{a0}: rien n'est perdu ni affiché deux fois. \
          Ouvrez un second onglet pour vous parler à vous-même.",
     ],
     steps: &[
@@ -201,7 +204,7 @@ static CHAT: PageDoc = PageDoc {
             dir: Dir::Down,
             frame: r#"{"type":"joined","username":"Ada","room":"general","members":["Ada","Bob"]}"#,
             en: "to the newcomer: the name it got (\"Ada (2)\" if taken) and who is present",
-            fr: "au nouveau venu\u{a0}: le nom obtenu («\u{a0}Ada (2)\u{a0}» s'il était pris) et les présents",
+            fr: "au nouveau venu\u{a0}: le nom obtenu («\u{a0}Ada (2)\u{a0}» s'il était pris) et les personnes présentes",
         },
         Step {
             dir: Dir::Down,
@@ -231,7 +234,7 @@ static CHAT: PageDoc = PageDoc {
             dir: Dir::Up,
             frame: r#"{"type":"leave","room":"general"}"#,
             en: "leave; the others get a leave message (also when a connection just drops)",
-            fr: "partir\u{a0}; les autres reçoivent un message leave (aussi quand une connexion tombe)",
+            fr: "quitter le salon\u{a0}; les autres reçoivent un message leave (aussi quand une connexion tombe)",
         },
         Step {
             dir: Dir::Up,
@@ -243,7 +246,7 @@ static CHAT: PageDoc = PageDoc {
             dir: Dir::Down,
             frame: r#"{"type":"error","message":"…"}"#,
             en: "bad input or too many messages too fast; the connection stays open",
-            fr: "message invalide ou trop de messages trop vite\u{a0}; la connexion reste ouverte",
+            fr: "message invalide ou messages envoyés trop rapidement\u{a0}; la connexion reste ouverte",
         },
     ],
     files: &[
@@ -267,10 +270,10 @@ static TICKER: PageDoc = PageDoc {
     fr: &[
         "Une fois sa WebSocket vers /stocks ouverte, la page s'abonne à cinq valeurs. Le serveur \
          envoie aussitôt une cotation par valeur, puis les variations d'un marché simulé au \
-         rythme de la connexion (Quotes/s se reconnecte avec ?rate=N). À des milliers de \
-         cotations par seconde, elles sont regroupées et appliquées une fois par image, et seules \
+         rythme de la connexion (Quotes/s rouvre la connexion avec ?rate=N). Quand il en arrive des \
+         milliers par seconde, les cotations sont regroupées et appliquées une fois par image, et seules \
          les lignes modifiées sont redessinées\u{a0}; un client en retard reçoit le dernier prix \
-         de chaque valeur plutôt qu'un arriéré.",
+         de chaque valeur plutôt qu'une file de cotations en retard.",
     ],
     steps: &[
         Step {
@@ -322,9 +325,10 @@ static RELIABLE: PageDoc = PageDoc {
     ],
     fr: &[
         "Une WebSocket ne voit pas le réseau tomber\u{a0}: elle peut sembler ouverte alors que \
-         rien ne passe. Cette page envoie ping à /api toutes les 5 s\u{a0}; sans trame dans les \
-         3 s, la connexion est déclarée morte, abandonnée et refaite. Les essais attendent un \
-         temps aléatoire sous 1, 2, 4, 8, 16 s (attente exponentielle avec gigue), cinq au plus\u{a0}; \
+         rien ne passe. Cette page envoie ping à /api toutes les 5\u{a0}s\u{a0}; si aucune \
+         trame n'arrive dans les 3\u{a0}s, la connexion est déclarée morte, abandonnée puis \
+         rétablie. Les essais attendent un délai aléatoire inférieur à 1, 2, 4, 8 puis 16\u{a0}s \
+         (backoff exponentiel avec gigue), cinq au plus\u{a0}; \
          votre propre Close, ou un code qu'un nouvel essai ne réparerait pas, les arrête. Les \
          messages envoyés hors connexion attendent dans une file. Les boutons encadrés font \
          dérailler le serveur.",
@@ -334,7 +338,7 @@ static RELIABLE: PageDoc = PageDoc {
             dir: Dir::Up,
             frame: "ping",
             en: "heartbeat, every 5 s on this page (30 s in the original)",
-            fr: "battement de cœur, toutes les 5 s sur cette page (30 s dans l'original)",
+            fr: "battement de cœur, toutes les 5\u{a0}s sur cette page (30\u{a0}s dans l'original)",
         },
         Step {
             dir: Dir::Down,
@@ -352,7 +356,7 @@ static RELIABLE: PageDoc = PageDoc {
             dir: Dir::Up,
             frame: r#"{"fault":"drop"}"#,
             en: "the server cuts TCP without a close frame: the browser reports 1006",
-            fr: "le serveur coupe TCP sans trame de fermeture\u{a0}: le navigateur signale 1006",
+            fr: "le serveur coupe la connexion TCP sans trame de fermeture\u{a0}: le navigateur signale 1006",
         },
         Step {
             dir: Dir::Up,
@@ -376,13 +380,13 @@ static RELIABLE: PageDoc = PageDoc {
             dir: Dir::Up,
             frame: r#"{"fault":"restart","seconds":3}"#,
             en: "restart drill: every connection of the server gets 1012, new ones are refused for 3 s",
-            fr: "exercice de redémarrage\u{a0}: toutes les connexions du serveur reçoivent 1012, les nouvelles sont refusées 3 s",
+            fr: "exercice de redémarrage\u{a0}: toutes les connexions du serveur reçoivent 1012, les nouvelles sont refusées pendant 3\u{a0}s",
         },
         Step {
             dir: Dir::Down,
             frame: r#"{"type":"fault","fault":{…}}"#,
             en: "the server confirms a fault (except drop, which cannot be answered)",
-            fr: "le serveur confirme la panne demandée (sauf drop, qui ne peut pas répondre)",
+            fr: "le serveur confirme la panne demandée (sauf pour drop\u{a0}: la connexion est coupée avant toute réponse)",
         },
     ],
     files: &[

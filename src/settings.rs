@@ -38,7 +38,7 @@ impl BaseError {
             Self::Extra(s) => (
                 s,
                 " should be only scheme, host and port (and a path)",
-                " ne doit contenir que schéma, hôte et port (et un chemin)",
+                " ne doit contenir que le schéma, l'hôte et le port (et un chemin)",
             ),
         };
         match lang {

@@ -1,8 +1,11 @@
 //! The Open / Send / Close echo demo of the `browser.websocket` page (seed 000).
 //!
-//! Same ids and rules as the doc: at first only `#openbtn` is enabled; once open, Open is
-//! disabled and `#sendbtn` / `#closebtn` enabled; on close, back. Replies go to a log on
-//! the page instead of `alert`. Added: the server URL, an optional subprotocol, binary
+//! Same ids as the doc, and its rules: at first only `#openbtn` is enabled; once open, Open
+//! is disabled and `#sendbtn` / `#closebtn` enabled; on close, back. Stricter than the doc,
+//! Open stays disabled from the click until the close event (the doc re-enables it on click
+//! of Close and leaves it enabled while connecting), so the page never holds two sockets;
+//! Close also cancels a connection attempt. Replies go to a log on the page instead of
+//! `alert`. Added: the server URL, an optional subprotocol, binary
 //! send, a close code and reason, and the socket's live properties.
 
 use web_sys::HtmlInputElement;
