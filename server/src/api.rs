@@ -1,8 +1,9 @@
 //! `/api`: the ReliableConnection endpoint of seed 004, with fault injection.
 //!
 //! `ping` gets `pong`; anything else comes back unchanged. A text frame that is a JSON
-//! object with a `"fault"` field is a control message instead (also as query parameters,
-//! `/api?mute=5&delay=200`):
+//! object with a `"fault"` field is a control message instead. `mute` and `delay` can also
+//! start a connection, as query parameters (`/api?mute=5&delay=200`; not a whole number:
+//! HTTP 400):
 //!
 //! | control message | effect |
 //! |---|---|
@@ -22,7 +23,8 @@ use axum::{
         Query, State,
         ws::{CloseFrame, Message, WebSocketUpgrade},
     },
-    response::Response,
+    http::StatusCode,
+    response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -38,19 +40,33 @@ struct Faults {
     delay: Duration,
 }
 
-/// Upgrades `/api`; `?mute=N` and `?delay=MS` start the connection with those faults.
+/// Upgrades `/api`; `?mute=N` and `?delay=MS` start the connection with those faults
+/// (capped as the control messages are); a value that is not a whole number is HTTP 400.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     slot: Slot,
     Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
 ) -> Response {
+    let whole = |name: &str| match params.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("{name} must be a whole number")),
+    };
+    let (mute, delay) = match (whole("mute"), whole("delay")) {
+        (Ok(mute), Ok(delay)) => (mute, delay),
+        (Err(message), _) | (_, Err(message)) => {
+            return (StatusCode::BAD_REQUEST, message).into_response();
+        }
+    };
     let mut faults = Faults::default();
-    if let Some(seconds) = params.get("mute").and_then(|s| s.parse::<u64>().ok()) {
+    if let Some(seconds) = mute {
         faults.muted_until =
             Some(Instant::now() + Duration::from_secs(seconds.min(MAX_MUTE_SECONDS)));
     }
-    if let Some(ms) = params.get("delay").and_then(|s| s.parse::<u64>().ok()) {
+    if let Some(ms) = delay {
         faults.delay = Duration::from_millis(ms.min(MAX_DELAY_MS));
     }
     let shutdown = state.shutdown.clone();

@@ -9,8 +9,9 @@
 //! - **503** with `Retry-After` during a restart drill, or when the server already has its
 //!   maximum number of WebSocket connections.
 //!
-//! A request without `Upgrade: websocket` passes through, and the endpoint's own extractor
-//! answers it (400, or 405 for a method other than GET).
+//! A request without `Upgrade: websocket` goes through the same availability checks (503
+//! during a drill or at the maximum, holding a slot while it is answered), then the
+//! endpoint's own extractor answers it (400, or 405 for a method other than GET).
 //!
 //! The maximum is kept with a semaphore: the gate takes a [`Slot`] before the upgrade and
 //! hands it to the endpoint in the request, and the connection holds it until it ends. So

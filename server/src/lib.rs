@@ -164,8 +164,8 @@ pub fn app(config: &Config, state: AppState) -> Router {
 /// Serves [`app`] on `listener` until `signal` completes, then shuts down gracefully:
 /// stops accepting, closes every WebSocket with 1001, and waits (bounded) for them to end.
 ///
-/// Each connection gets [`Limits::handshake_timeout`] to finish TLS (with [`Config::tls`])
-/// and send its request head, which may be at most [`MAX_HEAD_BYTES`] in
+/// Each connection gets [`Limits::handshake_timeout`] to finish TLS (with [`Config::tls`]),
+/// and as long again to send its request head, which may be at most [`MAX_HEAD_BYTES`] in
 /// [`MAX_HEADERS`] lines (else 431).
 ///
 /// # Errors
@@ -220,8 +220,12 @@ pub async fn serve(
     shutdown.begin();
     stop.cancel();
     connections.close();
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connections.wait()).await;
-    shutdown.wait(SHUTDOWN_GRACE).await;
+    // One grace period for both: the HTTP connections, then the upgraded WebSockets.
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let _ = tokio::time::timeout_at(deadline, connections.wait()).await;
+    shutdown
+        .wait(deadline.saturating_duration_since(tokio::time::Instant::now()))
+        .await;
     Ok(())
 }
 

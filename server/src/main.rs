@@ -1,7 +1,8 @@
 //! The `wslab-server` binary: parses the command line, sets up logging, and runs
 //! [`wslab_server::serve`] until Ctrl-C or SIGTERM.
 //!
-//! Its first line on stdout is always `listening on http://ADDR`, with the real port when
+//! Its first line on stdout is always `listening on http://ADDR` (`https://` with TLS), with
+//! the real port when
 //! `--addr` asked for port 0, so scripts and tests can find it.
 
 use std::{
@@ -77,7 +78,7 @@ struct Args {
     /// connection ends.
     #[arg(long, default_value_t = 30.0, value_parser = seconds, help_heading = "Limits")]
     write_timeout: f64,
-    /// Seconds a client has to finish TLS and send its HTTP request head.
+    /// Seconds a client has to finish TLS, and as long again to send its HTTP request head.
     #[arg(long, default_value_t = 10.0, value_parser = seconds, help_heading = "Limits")]
     handshake_timeout: f64,
     /// WebSocket connections at once, all endpoints together; more get HTTP 503.
@@ -92,9 +93,9 @@ struct Args {
           help_heading = "Limits")]
     message_burst: f64,
 
-    /// Also allow pages from this origin to open WebSockets (repeatable), e.g.
-    /// https://USER.github.io; `http://127.0.0.1:*` for any port, `*` for any origin. The
-    /// server's own origin is always allowed; the default is the `trunk serve` origin.
+    /// Allow pages from this origin to open WebSockets (repeatable; replaces the default,
+    /// the `trunk serve` origin), e.g. https://USER.github.io; `http://127.0.0.1:*` for any
+    /// port, `*` for any origin. The server's own origin is always allowed.
     #[arg(long = "allow-origin", value_name = "ORIGIN", help_heading = "Security",
           default_values_t = Origins::default().allowed().to_vec())]
     allow_origin: Vec<AllowedOrigin>,

@@ -2,9 +2,10 @@
 //!
 //! On `subscribe` a snapshot quote of each symbol goes out at once, then updates at the
 //! connection's rate (`/stocks?rate=N` quotes per second, at most 10,000; the server's
-//! `--stocks-rate` by default), round-robin over the subscribed symbols. Quotes wait in a
-//! "latest per symbol" slot until the socket can take them: a client that falls behind
-//! gets each symbol's newest quote (conflation), never a growing queue. A text frame `ping`
+//! `--stocks-rate` by default), round-robin over the subscribed symbols. Quotes queue in
+//! order, up to 256; past that, each symbol keeps only its newest one until the socket can
+//! take them: a client that falls behind gets each symbol's newest quote (conflation),
+//! never a growing queue. A text frame `ping`
 //! is answered with `pong`, for the reliable layer's heartbeat.
 
 use std::{

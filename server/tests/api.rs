@@ -96,6 +96,23 @@ async fn delay_holds_every_reply() {
 }
 
 #[tokio::test]
+async fn bad_query_parameters_are_refused_before_the_upgrade() {
+    let server = TestServer::start(Config::default()).await;
+    for query in ["mute=soon", "delay=-1", "delay=1.5", "mute="] {
+        match tokio_tungstenite::connect_async(server.ws(&format!("/api?{query}"))).await {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 400, "{query}");
+            }
+            other => panic!("{query}: expected HTTP 400, got {other:?}"),
+        }
+    }
+    // In range or capped, as the control messages are: accepted.
+    let mut client = server.connect("/api?mute=0&delay=999999").await;
+    send_text(&mut client, "hello").await;
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn the_restart_drill_closes_every_endpoint_with_1012_and_refuses_new_ones_for_a_while() {
     let server = TestServer::start(Config::default()).await;
     let mut echo = server.connect("/echo").await;
