@@ -259,7 +259,7 @@ fn axe_finds_nothing_serious_on_any_page_in_any_look() -> Result<()> {
         }
     }
     println!("\n== axe-core on every page (nodes per impact; sideways overflow) ==\n{table}");
-    // `cargo xtask test` prints it after its summary.
+    // `cargo xtask test` prints it just before its summary.
     let dir = table_dir();
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("axe.txt"), &table)?;

@@ -76,6 +76,17 @@ pub fn run_checked(command: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Runs to success within `limit`, its stdout passed through line by line; fails past the
+/// limit (the child is stopped), on Ctrl-C or if it fails.
+pub fn run_within(command: &mut Command, name: &str, limit: Duration) -> Result<()> {
+    match supervise(command, name, limit, |line| println!("{line}"))? {
+        Ended::Exited(status) if status.success() => Ok(()),
+        Ended::Exited(status) => bail!("{name} failed ({status})"),
+        Ended::Interrupted => bail!("{name}: interrupted"),
+        Ended::TimedOut => bail!("{name} did not finish within {} s", limit.as_secs()),
+    }
+}
+
 /// Runs and returns stdout if it succeeds, `None` if it cannot start or fails.
 pub fn output_of(command: &mut Command) -> Option<String> {
     let output = command.stderr(Stdio::null()).output().ok()?;

@@ -75,8 +75,10 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
         (
             "native unit + integration",
             Box::new(|name| {
+                eprintln!("\n== {name} ==");
                 suite(
                     name,
+                    Instant::now(),
                     process::cargo(&env).args([
                         "test",
                         "--no-fail-fast",
@@ -227,12 +229,12 @@ fn check(name: &'static str, command: &mut Command) -> Outcome {
     }
 }
 
-/// Runs a `cargo test`, echoing its output and adding up its `test result:` lines.
-fn suite(name: &'static str, command: &mut Command, zero: Zero) -> Outcome {
-    eprintln!("\n== {name} ==");
-    let started = Instant::now();
+/// Runs a `cargo test`, echoing its output and adding up its `test result:` lines; the
+/// step began at `started` (its heading printed), and all of it must fit in the limit.
+fn suite(name: &'static str, started: Instant, command: &mut Command, zero: Zero) -> Outcome {
     let mut tally = Tally::default();
-    let ended = process::supervise(command, name, SUITE_LIMIT, |line| {
+    let limit = SUITE_LIMIT.saturating_sub(started.elapsed());
+    let ended = process::supervise(command, name, limit, |line| {
         println!("{line}");
         tally.read(line);
     });
@@ -316,10 +318,13 @@ fn failed_to_start(name: &'static str, error: &anyhow::Error) -> Outcome {
 
 /// The wasm-bindgen-test component tests, in headless Chromium, against a real server.
 fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
+    eprintln!("\n== {name} ==");
+    let clock = Instant::now();
     let started = (|| {
-        process::run_checked(
+        process::run_within(
             process::cargo(env).args(["build", "-p", "wslab-server"]),
             "building wslab-server",
+            SUITE_LIMIT,
         )?;
         process::Server::start(
             &root.join("target/debug/wslab-server"),
@@ -337,6 +342,7 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
     // The tests read the server's URL at compile time (option_env!).
     suite(
         name,
+        clock,
         process::cargo(env)
             .args([
                 "test",
@@ -356,22 +362,23 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
 
 /// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
 fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
-    // The app as the server serves it, and as GitHub Pages would: from a sub-path.
+    eprintln!("\n== {name} ==");
+    let clock = Instant::now();
+    // The app as the server serves it, and as GitHub Pages would: from a sub-path. The
+    // builds count against the suite's time limit.
     let pages = root.join("target/dist-pages");
-    let built = tools::build_app_release(root, env, None).and_then(|()| {
-        process::run_checked(
-            process::command("trunk", env)
-                .current_dir(root)
-                .args([
-                    "build",
-                    "--release",
-                    "--offline",
-                    "--public-url",
-                    "/wslab/",
-                    "--dist",
-                ])
+    let built = process::run_within(
+        &mut tools::release_build(root, env, None),
+        "trunk build --release",
+        SUITE_LIMIT,
+    )
+    .and_then(|()| {
+        process::run_within(
+            tools::release_build(root, env, Some("/wslab/"))
+                .arg("--dist")
                 .arg(&pages),
             "trunk build --public-url /wslab/",
+            SUITE_LIMIT.saturating_sub(clock.elapsed()),
         )
     });
     if let Err(error) = built {
@@ -379,6 +386,7 @@ fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
     }
     suite(
         name,
+        clock,
         process::cargo(env)
             // The library's unit tests and every test file; not the doc tests nor the
             // bench binary, which have none and would read as files that ran zero tests.

@@ -57,6 +57,15 @@ pub fn ensure_test_tools(root: &Path) -> Result<Env> {
 
 /// `trunk build --release` into `dist/` (or `public_url` for a sub-path build).
 pub fn build_app_release(root: &Path, env: &Env, public_url: Option<&str>) -> Result<()> {
+    run_checked(
+        &mut release_build(root, env, public_url),
+        "trunk build --release",
+    )
+}
+
+/// The `trunk build --release` command of [`build_app_release`], to run under a limit or
+/// with another `--dist`.
+pub fn release_build(root: &Path, env: &Env, public_url: Option<&str>) -> Command {
     let mut trunk = process::command("trunk", env);
     trunk
         .current_dir(root)
@@ -64,7 +73,7 @@ pub fn build_app_release(root: &Path, env: &Env, public_url: Option<&str>) -> Re
     if let Some(url) = public_url {
         trunk.args(["--public-url", url]);
     }
-    run_checked(&mut trunk, "trunk build --release")
+    trunk
 }
 
 fn cargo_bin_dir() -> PathBuf {
