@@ -374,6 +374,20 @@ mod tests {
     }
 
     #[test]
+    fn every_open_subscribes_to_what_is_wanted_and_to_nothing_when_nothing_is() {
+        let wanted: Vec<AttrValue> = vec!["AAPL".into(), "MSFT".into()];
+        assert_eq!(
+            resume_request(&wanted),
+            Some(StockRequest::Subscribe {
+                symbols: vec!["AAPL".into(), "MSFT".into()]
+            })
+        );
+        // Every row removed, then a reconnect: no `"symbols":[]`, which the server answers
+        // with an error notice.
+        assert_eq!(resume_request(&[]), None);
+    }
+
+    #[test]
     fn rows_appear_on_their_first_quote_in_wanted_order_and_track_direction() {
         let state = Rc::new(TickerState::default());
         let state = state.reduce(quotes(
