@@ -28,9 +28,13 @@ const FRAMES: &[&str] = &[
     r#"{"type":"typing","username":"Ada"}"#,
     r#"{"username":"Ada","room":"general"}"#,
     r#"{}"#,
+    // The seed's own shapes, without what wslab's server adds (room, id, ts).
+    r#"{"type":"message","username":"Ada","text":"hi"}"#,
+    r#"{"type":"leave","username":"Ada"}"#,
+    r#"{"type":"message","username":"Ada","text":"hi","room":"general","id":7}"#,
     // A known type with a field missing.
     r#"{"type":"join"}"#,
-    r#"{"type":"message","username":"Ada","text":"hi","room":"general","id":7}"#,
+    r#"{"type":"message","username":"Ada","room":"general","id":7,"ts":1}"#,
     r#"{"type":"quote","symbol":"AAPL","price":1.5,"change":0.1}"#,
     // Fields of the wrong type.
     r#"{"type":7}"#,

@@ -4,8 +4,10 @@
 //! `{"type":"message","username":U,"text":T}` and understands `message`, `join`, `leave`
 //! and `error` from the server. Everything wslab adds is optional on the way in (`room`) or
 //! an extra field / extra type on the way out (`room`, `id`, `ts`, `joined`), which the
-//! seed's client ignores, so it works unchanged. A text frame `ping` (not JSON) is answered
-//! with `pong`, for the reliable layer's heartbeat.
+//! seed's client ignores, so it works unchanged. The other way round too: wslab's client
+//! reads a server written after the seed, whose events lack those fields
+//! ([`ChatEvent::from_fields`]). A text frame `ping` (not JSON) is answered with `pong`,
+//! for the reliable layer's heartbeat.
 
 use serde::{Deserialize, Serialize};
 
@@ -90,9 +92,11 @@ pub struct ChatLine {
     pub text: String,
     /// The room it was said in.
     pub room: String,
-    /// Server-assigned, increasing within the server's lifetime.
+    /// Server-assigned, increasing within the server's lifetime. A line from a server that
+    /// numbers none (the seed's shape) is read with id 0, which no wslab server gives (its ids
+    /// start from its boot time): such a line is never taken for a repeat.
     pub id: u64,
-    /// Server time, milliseconds since the Unix epoch.
+    /// Server time, milliseconds since the Unix epoch (0 when the server sent none).
     pub ts: u64,
 }
 
@@ -177,8 +181,10 @@ impl ChatEvent {
         serde_json::from_str::<ChatFields>(text).map_or(Incoming::Malformed, Self::from_fields)
     }
 
-    /// The event a frame's fields make: its `type` picks the variant, which then needs
-    /// every one of its fields.
+    /// The event a frame's fields make: its `type` picks the variant, which then needs the
+    /// fields the seed's client reads. What only wslab's server adds may be missing, so a
+    /// server written after the seed works too: `room` is then [`DEFAULT_ROOM`], and a line's
+    /// `id` and `ts` are 0. `joined` (wslab's own) needs every field.
     pub fn from_fields(fields: ChatFields) -> Incoming<Self> {
         let ChatFields {
             kind,
@@ -190,22 +196,25 @@ impl ChatEvent {
             members,
             message,
         } = fields;
+        let room_or_default = |room: Option<String>| room.unwrap_or_else(|| DEFAULT_ROOM.into());
         let event = match kind.as_deref() {
-            Some("message") => (|| {
-                Some(Self::Message(ChatLine {
-                    username: username?,
-                    text: text?,
-                    room: room?,
-                    id: id?,
-                    ts: ts?,
-                }))
-            })(),
-            Some("join") => username
-                .zip(room)
-                .map(|(username, room)| Self::Join { username, room }),
-            Some("leave") => username
-                .zip(room)
-                .map(|(username, room)| Self::Leave { username, room }),
+            Some("message") => username.zip(text).map(|(username, text)| {
+                Self::Message(ChatLine {
+                    username,
+                    text,
+                    room: room_or_default(room),
+                    id: id.unwrap_or(0),
+                    ts: ts.unwrap_or(0),
+                })
+            }),
+            Some("join") => username.map(|username| Self::Join {
+                username,
+                room: room_or_default(room),
+            }),
+            Some("leave") => username.map(|username| Self::Leave {
+                username,
+                room: room_or_default(room),
+            }),
             Some("joined") => (|| {
                 Some(Self::Joined {
                     username: username?,
@@ -258,10 +267,43 @@ mod tests {
         assert_eq!(ChatEvent::read("hello"), Incoming::Malformed);
         assert_eq!(ChatEvent::read(r#"{"type":"typing"}"#), Incoming::Unknown);
         assert_eq!(ChatEvent::read(r#"{"type":"join"}"#), Incoming::Malformed);
-        // The seed's own shape (no room, id, ts) is not a complete line.
+        assert_eq!(
+            ChatEvent::read(r#"{"type":"message","username":"A"}"#),
+            Incoming::Malformed
+        );
+        assert_eq!(
+            ChatEvent::read(r#"{"type":"joined","username":"A","room":"r"}"#),
+            Incoming::Malformed
+        );
+    }
+
+    #[test]
+    fn reads_the_seed_servers_events_without_what_wslab_adds() {
+        // A server written after seed 004 sends lines, joins and leaves without `room`,
+        // `id` and `ts`: they read as lines of the default room, numbered 0.
         assert_eq!(
             ChatEvent::read(r#"{"type":"message","username":"A","text":"t"}"#),
-            Incoming::Malformed
+            Incoming::Event(ChatEvent::Message(ChatLine {
+                username: "A".into(),
+                text: "t".into(),
+                room: DEFAULT_ROOM.into(),
+                id: 0,
+                ts: 0,
+            }))
+        );
+        assert_eq!(
+            ChatEvent::read(r#"{"type":"join","username":"B"}"#),
+            Incoming::Event(ChatEvent::Join {
+                username: "B".into(),
+                room: DEFAULT_ROOM.into(),
+            })
+        );
+        assert_eq!(
+            ChatEvent::read(r#"{"type":"leave","username":"B","room":"maths"}"#),
+            Incoming::Event(ChatEvent::Leave {
+                username: "B".into(),
+                room: "maths".into(),
+            })
         );
     }
     use serde_json::{from_str, json, to_value};

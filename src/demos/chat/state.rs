@@ -17,7 +17,7 @@ use crate::{
 pub enum Line {
     /// `username: text`, said in `room`.
     Chat {
-        /// Server id (lines are ordered by it).
+        /// Server id (0 from a server that numbers no lines).
         id: u64,
         /// Speaker.
         username: AttrValue,
@@ -119,11 +119,15 @@ impl ChatState {
                 ..
             }) => {
                 let room: AttrValue = room.into();
-                let last = self.last_id.get_or_default(room.clone());
-                if id <= *last {
-                    return;
+                // A numbered line at or below the last one seen is a repeat (history
+                // replayed after a rejoin); a server that numbers none repeats nothing.
+                if id != 0 {
+                    let last = self.last_id.get_or_default(room.clone());
+                    if id <= *last {
+                        return;
+                    }
+                    *last = id;
                 }
-                *last = id;
                 self.lines.push(Line::Chat {
                     id,
                     username: username.into(),
@@ -303,6 +307,29 @@ mod tests {
             r#"{"type":"message","username":"A","text":"old","room":"general","id":4,"ts":0}"#;
         let state = run([frame(line), frame(line), frame(older)]);
         assert_eq!(shown(&state), ["A: x"]);
+    }
+
+    #[test]
+    fn a_server_written_after_the_seed_is_shown_as_the_seed_shows_it() {
+        // No `joined`, no room, no ids: every line is shown, the same text twice too.
+        let said = r#"{"type":"message","username":"Bob","text":"hi"}"#;
+        let state = run([
+            open(),
+            frame(r#"{"type":"join","username":"Bob"}"#),
+            frame(said),
+            frame(said),
+            frame(r#"{"type":"leave","username":"Bob"}"#),
+        ]);
+        assert_eq!(
+            shown(&state),
+            [
+                "(Connected to chat server)",
+                "(Bob joined the chat)",
+                "Bob: hi",
+                "Bob: hi",
+                "(Bob left the chat)",
+            ]
+        );
     }
 
     #[test]
