@@ -2,8 +2,7 @@
 //! [`wslab_server::serve`] until Ctrl-C or SIGTERM.
 //!
 //! Its first line on stdout is always `listening on http://ADDR` (`https://` with TLS), with
-//! the real port when
-//! `--addr` asked for port 0, so scripts and tests can find it.
+//! the real port when `--addr` asked for port 0, so scripts and tests can find it.
 
 use std::{
     io::{IsTerminal, Write},

@@ -5,8 +5,8 @@
 //! `--stocks-rate` by default), round-robin over the subscribed symbols. Quotes queue in
 //! order, up to 256; past that, each symbol keeps only its newest one until the socket can
 //! take them: a client that falls behind gets each symbol's newest quote (conflation),
-//! never a growing queue. A text frame `ping`
-//! is answered with `pong`, for the reliable layer's heartbeat.
+//! never a growing queue. A text frame `ping` is answered with `pong`, for the reliable
+//! layer's heartbeat.
 
 use std::{
     collections::{HashMap, VecDeque},

@@ -75,7 +75,6 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
         (
             "native unit + integration",
             Box::new(|name| {
-                eprintln!("\n== {name} ==");
                 suite(
                     name,
                     Instant::now(),
@@ -111,6 +110,7 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
             });
             continue;
         }
+        eprintln!("\n== {name} ==");
         outcomes.push(step(name));
     }
 
@@ -214,7 +214,6 @@ fn clippy(env: &Env, name: &'static str, targets: &[&str]) -> Outcome {
 }
 
 fn check(name: &'static str, command: &mut Command) -> Outcome {
-    eprintln!("\n== {name} ==");
     let problem = trouble(
         process::supervise(command, name, CHECK_LIMIT, |line| println!("{line}")),
         CHECK_LIMIT,
@@ -230,7 +229,7 @@ fn check(name: &'static str, command: &mut Command) -> Outcome {
 }
 
 /// Runs a `cargo test`, echoing its output and adding up its `test result:` lines; the
-/// step began at `started` (its heading printed), and all of it must fit in the limit.
+/// step began at `started`, and all of it must fit in the limit.
 fn suite(name: &'static str, started: Instant, command: &mut Command, zero: Zero) -> Outcome {
     let mut tally = Tally::default();
     let limit = SUITE_LIMIT.saturating_sub(started.elapsed());
@@ -318,7 +317,6 @@ fn failed_to_start(name: &'static str, error: &anyhow::Error) -> Outcome {
 
 /// The wasm-bindgen-test component tests, in headless Chromium, against a real server.
 fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
-    eprintln!("\n== {name} ==");
     let clock = Instant::now();
     let started = (|| {
         process::run_within(
@@ -362,7 +360,6 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
 
 /// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
 fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
-    eprintln!("\n== {name} ==");
     let clock = Instant::now();
     // The app as the server serves it, and as GitHub Pages would: from a sub-path. The
     // builds count against the suite's time limit.
