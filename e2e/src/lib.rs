@@ -409,6 +409,11 @@ impl Session {
             .collect())
     }
 
+    /// How many children of the element matching `css` have exactly `text`.
+    pub fn count_lines(&self, css: &str, text: &str) -> Result<usize> {
+        Ok(self.lines(css)?.iter().filter(|l| *l == text).count())
+    }
+
     /// Runs a script in the page and returns its value.
     pub fn execute(&self, script: &str, args: Value) -> Result<Value> {
         self.cmd(
