@@ -351,11 +351,7 @@ fn the_echo_demo_works_with_the_keyboard_alone() -> Result<()> {
     assert!(focus_is_visible(&page)?, "no visible focus on Send");
     page.press(&[ENTER])?;
     page.wait_for("the echo", |p| {
-        Ok(p.lines("#echo-log")?
-            .iter()
-            .filter(|l| *l == "typed, not pasted")
-            .count()
-            == 2)
+        Ok(p.count_lines("#echo-log", "typed, not pasted")? == 2)
     })?;
 
     page.tab_to("closebtn", 5)?;

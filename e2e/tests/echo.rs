@@ -4,10 +4,6 @@
 use anyhow::Result;
 use wslab_e2e::{AppServer, ChromeDriver, Session};
 
-fn count(lines: &[String], text: &str) -> usize {
-    lines.iter().filter(|l| l.as_str() == text).count()
-}
-
 /// Where to save screenshots, if asked (`WSLAB_SCREENSHOTS=docs/screenshots`).
 fn screenshot(session: &Session, name: &str) -> Result<()> {
     if let Some(dir) = std::env::var_os("WSLAB_SCREENSHOTS") {
@@ -39,13 +35,13 @@ fn the_docs_open_send_close_flow() -> Result<()> {
     page.type_into("#data", "Bonjour depuis Chromium")?;
     page.click("#sendbtn")?;
     page.wait_for("the echo", |p| {
-        Ok(count(&p.lines("#echo-log")?, "Bonjour depuis Chromium") == 2)
+        Ok(p.count_lines("#echo-log", "Bonjour depuis Chromium")? == 2)
     })?;
 
     // The one-shot server beside it.
     page.click("#hello-send")?;
     page.wait_for("the hello reply", |p| {
-        Ok(count(&p.lines("#hello-log")?, "Message bien reçu") == 1)
+        Ok(p.count_lines("#hello-log", "Message bien reçu")? == 1)
     })?;
     screenshot(&page, "echo.png")?;
 
@@ -185,7 +181,7 @@ fn static_hosting_from_a_sub_path_talks_to_the_server_named_in_the_query() -> Re
     page.wait_for("the connection to open", |p| Ok(!p.disabled("#sendbtn")?))?;
     page.click("#sendbtn")?;
     page.wait_for("the echo", |p| {
-        Ok(count(&p.lines("#echo-log")?, "from a static host") == 2)
+        Ok(p.count_lines("#echo-log", "from a static host")? == 2)
     })?;
     assert_eq!(page.console_errors()?, Vec::<String>::new());
     Ok(())

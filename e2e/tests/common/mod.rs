@@ -33,11 +33,7 @@ pub fn show_with_data(page: &Session, base: &str, name: &str) -> Result<()> {
             page.type_into("#data", "Bonjour")?;
             page.click("#sendbtn")?;
             page.wait_for("the echo", |p| {
-                Ok(p.lines("#echo-log")?
-                    .iter()
-                    .filter(|l| *l == "Bonjour")
-                    .count()
-                    == 2)
+                Ok(p.count_lines("#echo-log", "Bonjour")? == 2)
             })?;
             page.click("#hello-send")?;
             page.wait_for("the hello reply", |p| {
