@@ -78,3 +78,95 @@ impl Fault {
         })
     }
 }
+
+/// `{"type":"error","fault":F,"message":M}`: the server refused a fault this client may
+/// not ask for (the restart drill, from a client `--drills` does not allow). The connection
+/// goes on; the page can stop offering that fault for this server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRefused {
+    /// Which fault (`"restart"`).
+    pub fault: String,
+    /// Why, and the server flag that would allow it.
+    pub message: String,
+}
+
+/// The fields a [`FaultRefused`] is read from, all optional (see
+/// [`crate::chat::ChatFields`] for why a flat struct).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct FaultRefusedFields {
+    /// `type`: `"error"`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `fault`.
+    pub fault: Option<String>,
+    /// `message`.
+    pub message: Option<String>,
+}
+
+impl FaultRefused {
+    /// The restart drill was refused, for this reason.
+    pub fn restart(message: impl Into<String>) -> Self {
+        Self {
+            fault: "restart".into(),
+            message: message.into(),
+        }
+    }
+
+    /// The frame the server sends.
+    pub fn to_json(&self) -> String {
+        /// The frame's fields, in the order they are written.
+        #[derive(serde::Serialize)]
+        struct Frame<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            fault: &'a str,
+            message: &'a str,
+        }
+        serde_json::to_string(&Frame {
+            kind: "error",
+            fault: &self.fault,
+            message: &self.message,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Reads a server frame: `None` unless it is an `error` naming a fault.
+    pub fn read(text: &str) -> Option<Self> {
+        Self::from_fields(serde_json::from_str(text).ok()?)
+    }
+
+    /// The refusal a frame's fields make: `None` unless they make an `error` naming a
+    /// fault (a plain `error`, about a malformed fault, is not a refusal).
+    pub fn from_fields(fields: FaultRefusedFields) -> Option<Self> {
+        (fields.kind.as_deref()? == "error").then_some(())?;
+        Some(Self {
+            fault: fields.fault?,
+            message: fields.message?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_drill_has_an_exact_shape_and_reads_back() {
+        let refused = FaultRefused::restart("drills are off");
+        assert_eq!(
+            refused.to_json(),
+            r#"{"type":"error","fault":"restart","message":"drills are off"}"#
+        );
+        assert_eq!(FaultRefused::read(&refused.to_json()), Some(refused));
+        // A plain error (a malformed fault) and an acknowledgement are not refusals.
+        assert_eq!(
+            FaultRefused::read(r#"{"type":"error","message":"mute needs \"seconds\""}"#),
+            None
+        );
+        assert_eq!(
+            FaultRefused::read(r#"{"type":"fault","fault":{"fault":"restart","seconds":3}}"#),
+            None
+        );
+        assert_eq!(FaultRefused::read("pong"), None);
+    }
+}

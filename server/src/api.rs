@@ -11,12 +11,18 @@
 //! | `{"fault":"mute","seconds":N}` | pings go unanswered for N seconds (≤ 300) |
 //! | `{"fault":"close","code":C,"reason":R}` | the server closes with code C (1000–1003, 1007–1014, 3000–4999) and reason R |
 //! | `{"fault":"delay","ms":N}` | every reply waits N ms (≤ 30,000; 0 turns it off) |
-//! | `{"fault":"restart","seconds":N}` | restart drill: every connection of every endpoint closes with 1012 and new ones get HTTP 503 for N seconds (≤ 60) |
+//! | `{"fault":"restart","seconds":N}` | restart drill: every connection of every endpoint closes with 1012 and new ones get HTTP 503 for N seconds (≤ 60); only from clients [`Drills`] allows |
 //!
 //! Each control message except `drop` is acknowledged with `{"type":"fault", …}` echoing it;
 //! a bad one gets `{"type":"error","message":M}`.
+//!
+//! The first four act on the sender's own connection and are open to every client. The
+//! restart drill acts on everyone's, so [`Drills`] (`--drills`) says who may start it: by
+//! default only a client on the server's own machine. A refused drill gets
+//! `{"type":"error","fault":"restart","message":M}`, M saying which flag would allow it,
+//! and the connection goes on.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, fmt, str::FromStr, time::Duration};
 
 use axum::{
     extract::{
@@ -29,9 +35,63 @@ use axum::{
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use wslab_protocol::api::{Fault, MAX_DELAY_MS, MAX_MUTE_SECONDS};
+use wslab_protocol::api::{Fault, FaultRefused, MAX_DELAY_MS, MAX_MUTE_SECONDS};
 
-use crate::{AppState, Conn, Shutdown, gate::Slot, shutdown::Ending};
+use crate::{AppState, ClientAddr, Conn, Shutdown, gate::Slot, shutdown::Ending};
+
+/// Who may start a server-wide drill (`--drills`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Drills {
+    /// Nobody.
+    Off,
+    /// Clients on the server's own machine (a teacher's laptop, `cargo xtask serve`, the
+    /// tests); behind a proxy, the forwarded address counts (see [`crate::peer`]).
+    #[default]
+    Loopback,
+    /// Every client that may connect.
+    Any,
+}
+
+impl Drills {
+    /// Whether `client` may start one; if not, what to tell it.
+    pub fn allow(self, client: ClientAddr) -> Result<(), &'static str> {
+        match self {
+            Self::Any => Ok(()),
+            Self::Loopback if client.is_loopback() => Ok(()),
+            Self::Loopback => Err(
+                "restart drills are allowed only from the server's own machine: start the \
+                 server with --drills any to allow them from everywhere",
+            ),
+            Self::Off => Err(
+                "restart drills are off on this server: start it with --drills loopback \
+                 (from its own machine) or --drills any to allow them",
+            ),
+        }
+    }
+}
+
+impl FromStr for Drills {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "off" => Ok(Self::Off),
+            "loopback" => Ok(Self::Loopback),
+            "any" => Ok(Self::Any),
+            _ => Err(format!("{text:?}: expected off, loopback or any")),
+        }
+    }
+}
+
+impl fmt::Display for Drills {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Off => "off",
+            Self::Loopback => "loopback",
+            Self::Any => "any",
+        })
+    }
+}
 
 /// Faults in effect on one connection.
 #[derive(Debug, Default)]
@@ -70,16 +130,23 @@ pub async fn upgrade(
         faults.delay = Duration::from_millis(ms.min(MAX_DELAY_MS));
     }
     let shutdown = state.shutdown.clone();
+    let client = slot.client();
+    let drills = state.drills.allow(client);
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
-                session(socket, faults, &shutdown).await
+                session(socket, faults, &shutdown, drills).await
             })
             .await;
     })
 }
 
-async fn session(socket: &mut Conn, mut faults: Faults, shutdown: &Shutdown) -> Ending {
+async fn session(
+    socket: &mut Conn,
+    mut faults: Faults,
+    shutdown: &Shutdown,
+    drills: Result<(), &'static str>,
+) -> Ending {
     while let Some(read) = socket.recv().await {
         let message = match read {
             Ok(message) => message,
@@ -105,19 +172,28 @@ async fn session(socket: &mut Conn, mut faults: Faults, shutdown: &Shutdown) -> 
                         json!({"type": "fault", "fault": serde_json::from_str::<Value>(text.as_str()).ok()})
                             .to_string(),
                     );
-                    match fault {
-                        Fault::Drop => return Ending::Drop,
-                        Fault::Mute(duration) => {
-                            faults.muted_until = Some(Instant::now() + duration)
+                    match (fault, drills) {
+                        (Fault::Drop, _) => return Ending::Drop,
+                        (Fault::Mute(duration), _) => {
+                            faults.muted_until = Some(Instant::now() + duration);
+                            ack
                         }
-                        Fault::Delay(duration) => faults.delay = duration,
-                        Fault::Restart(duration) => {
+                        (Fault::Delay(duration), _) => {
+                            faults.delay = duration;
+                            ack
+                        }
+                        (Fault::Restart(_), Err(message)) => {
+                            tracing::info!("restart drill refused");
+                            Message::text(FaultRefused::restart(message).to_json())
+                        }
+                        (Fault::Restart(duration), Ok(())) => {
                             // Acknowledge first: the drill closes this connection too.
                             let _ = socket.send(ack).await;
+                            tracing::info!("restart drill asked for");
                             shutdown.restart_drill(duration);
                             continue;
                         }
-                        Fault::Close(code, reason) => {
+                        (Fault::Close(code, reason), _) => {
                             let _ = socket.send(ack).await;
                             let frame = CloseFrame {
                                 code,
@@ -127,7 +203,6 @@ async fn session(socket: &mut Conn, mut faults: Faults, shutdown: &Shutdown) -> 
                             return Ending::Graceful;
                         }
                     }
-                    ack
                 }
             },
             Message::Binary(bytes) => Message::Binary(bytes),

@@ -6,8 +6,13 @@
 //! - **400** when `Sec-WebSocket-Key` is missing or is not 16 bytes in base64 (§4.1);
 //! - **431** when `Sec-WebSocket-Protocol` is longer than [`MAX_PROTOCOL_HEADER`];
 //! - **403** when its `Origin` is not allowed (see [`Origins`]);
-//! - **503** with `Retry-After` during a restart drill, or when the server already has its
-//!   maximum number of WebSocket connections.
+//! - **503** with `Retry-After` during a restart drill; then when the client's address is
+//!   over one of its own limits (open connections, handshakes per second: see
+//!   [`crate::clients`]); then when the server already has its maximum number of WebSocket
+//!   connections.
+//!
+//! The client's address is the TCP peer's, or the one a trusted proxy forwards for (see
+//! [`crate::peer`]); the gate puts it in the request as a [`ClientAddr`] for the endpoint.
 //!
 //! A request without `Upgrade: websocket` goes through the same availability checks (503
 //! during a drill or at the maximum, holding a slot while it is answered), then the
@@ -29,7 +34,11 @@ use axum::{
 use base64::Engine;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::AppState;
+use crate::{
+    AppState,
+    clients::{AddressSlot, OverLimit},
+    peer::{ClientAddr, peer_of},
+};
 
 /// Longest `Sec-WebSocket-Protocol` header accepted, in bytes: room for dozens of names.
 pub const MAX_PROTOCOL_HEADER: usize = 1024;
@@ -212,6 +221,11 @@ pub enum Refusal {
     Origin(String),
     /// A restart drill: try again after this many seconds.
     Restarting(u64),
+    /// The client's address holds its maximum of open connections.
+    AddressFull,
+    /// The client's address started too many handshakes lately: try again after this many
+    /// seconds.
+    AddressRate(u64),
     /// All connection slots are taken.
     Full,
 }
@@ -245,6 +259,18 @@ impl IntoResponse for Refusal {
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, seconds.to_string())],
                 "restarting: try again shortly",
+            )
+                .into_response(),
+            Self::AddressFull => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1".to_owned())],
+                "too many connections from your address: close some, then try again",
+            )
+                .into_response(),
+            Self::AddressRate(seconds) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, seconds.to_string())],
+                "too many new connections from your address: try again shortly",
             )
                 .into_response(),
             Self::Full => (
@@ -307,22 +333,43 @@ pub(crate) async fn gate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let client = state
+        .proxies
+        .client(peer_of(request.extensions()), request.headers());
     if let Err(refusal) = check_handshake(request.headers(), &state.origins) {
-        tracing::info!(?refusal, path = %request.uri().path(), "handshake refused");
+        tracing::info!(?refusal, %client, path = %request.uri().path(), "handshake refused");
         return refusal.into_response();
     }
     if let Some(left) = state.shutdown.unavailable() {
         return Refusal::Restarting(left.as_secs().max(1)).into_response();
     }
-    let Ok(slot) = Arc::clone(&state.slots.0).try_acquire_owned() else {
+    let address = match state.clients.admit(client, tokio::time::Instant::now()) {
+        Ok(address) => address,
+        Err(over) => {
+            tracing::info!(?over, %client, "connection refused: over the address's limit");
+            return match over {
+                OverLimit::Connections => Refusal::AddressFull,
+                OverLimit::Handshakes(wait) => Refusal::AddressRate(
+                    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
+                ),
+            }
+            .into_response();
+        }
+    };
+    let Ok(permit) = Arc::clone(&state.slots.0).try_acquire_owned() else {
         tracing::warn!(
             max = state.limits.max_connections,
             "connection refused: at the maximum"
         );
         return Refusal::Full.into_response();
     };
+    request.extensions_mut().insert(client);
     request.extensions_mut().insert(Slot {
-        _permit: Arc::new(slot),
+        client,
+        _held: Arc::new(Held {
+            _permit: permit,
+            _address: address,
+        }),
     });
     next.run(request).await
 }
@@ -338,11 +385,27 @@ impl Slots {
     }
 }
 
-/// One of the [`Slots`], taken by the gate for a handshake and held by the connection
-/// until it ends; an endpoint extracts it from the request.
+/// One of the [`Slots`] and one of its address's connections, taken by the gate for a
+/// handshake and held by the connection until it ends; an endpoint extracts it from the
+/// request.
 #[derive(Debug, Clone)]
 pub struct Slot {
-    _permit: Arc<OwnedSemaphorePermit>,
+    client: ClientAddr,
+    _held: Arc<Held>,
+}
+
+/// What a [`Slot`] gives back when the connection ends.
+#[derive(Debug)]
+struct Held {
+    _permit: OwnedSemaphorePermit,
+    _address: AddressSlot,
+}
+
+impl Slot {
+    /// Whose connection this is.
+    pub fn client(&self) -> ClientAddr {
+        self.client
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Slot {

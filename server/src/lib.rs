@@ -18,24 +18,30 @@ use hyper_util::{
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::{either::Either, sync::CancellationToken, task::TaskTracker};
+use tower::Layer;
 
 pub mod api;
 mod assets;
 pub mod chat;
+pub mod clients;
 pub mod conn;
 pub mod echo;
 pub mod gate;
 pub mod hello;
 pub mod limits;
 pub mod market;
+pub mod peer;
 mod rate;
 mod shutdown;
 pub mod stocks;
 pub mod tls;
 
+pub use api::Drills;
+pub use clients::ClientLimits;
 pub use conn::Conn;
 pub use gate::{AllowedOrigin, Origins};
 pub use limits::Limits;
+pub use peer::{ClientAddr, ProxyNet, TrustedProxies};
 pub use shutdown::{Ending, Shutdown};
 pub use tls::Tls;
 
@@ -64,6 +70,12 @@ pub struct Config {
     pub limits: Limits,
     /// Origins (besides the server's own) whose pages may open WebSockets.
     pub origins: Origins,
+    /// Limits per client address.
+    pub clients: ClientLimits,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub proxies: TrustedProxies,
+    /// Who may start the server-wide drill (`/api`'s restart).
+    pub drills: Drills,
     /// Serve `https` and `wss` with this certificate instead of `http` and `ws`.
     pub tls: Option<Tls>,
 }
@@ -77,6 +89,9 @@ impl Default for Config {
             send_buffer: Some(DEFAULT_SEND_BUFFER),
             limits: Limits::default(),
             origins: Origins::default(),
+            clients: ClientLimits::default(),
+            proxies: TrustedProxies::default(),
+            drills: Drills::default(),
             tls: None,
         }
     }
@@ -101,6 +116,12 @@ pub struct AppState {
     pub origins: Arc<Origins>,
     /// The connection slots the gate hands out ([`Limits::max_connections`] of them).
     pub slots: gate::Slots,
+    /// Open connections and recent handshakes per client address.
+    pub clients: clients::Clients,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub proxies: Arc<TrustedProxies>,
+    /// Who may start the server-wide drill.
+    pub drills: Drills,
 }
 
 impl Default for AppState {
@@ -119,6 +140,9 @@ impl AppState {
             limits: config.limits,
             origins: Arc::new(config.origins.clone()),
             slots: gate::Slots::new(config.limits.max_connections),
+            clients: clients::Clients::new(config.clients),
+            proxies: Arc::new(config.proxies.clone()),
+            drills: config.drills,
         }
     }
 
@@ -132,14 +156,16 @@ impl AppState {
 
     /// Runs an endpoint's `handler` on an upgraded socket, under the connection limits and
     /// the shutdown and restart-drill closes (see [`Shutdown::run`]), holding the
-    /// connection's `slot` until it ends.
+    /// connection's `slot` until it ends. What it logs names the client.
     pub(crate) async fn run<F, E>(&self, socket: WebSocket, slot: gate::Slot, handler: F)
     where
         F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
     {
+        use tracing::Instrument;
         let conn = Conn::new(socket, &self.limits);
-        self.shutdown.run(conn, handler).await;
+        let span = tracing::info_span!("ws", client = %slot.client());
+        self.shutdown.run(conn, handler).instrument(span).await;
         drop(slot);
     }
 }
@@ -194,7 +220,7 @@ pub async fn serve(
     let connections = TaskTracker::new();
     let mut signal = std::pin::pin!(signal);
     loop {
-        let (tcp, _peer) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) if transient(&error) => {
@@ -209,6 +235,7 @@ pub async fn serve(
         };
         connections.spawn(connection(
             tcp,
+            peer,
             router.clone(),
             Arc::clone(&builder),
             Arc::clone(&config),
@@ -244,6 +271,7 @@ fn transient(error: &io::Error) -> bool {
 /// Serves one TCP connection: socket options, TLS, then HTTP/1.1 with upgrades.
 async fn connection(
     tcp: TcpStream,
+    peer: std::net::SocketAddr,
     router: Router,
     builder: Arc<auto::Builder<TokioExecutor>>,
     config: Arc<Config>,
@@ -271,6 +299,8 @@ async fn connection(
             }
         }
     };
+    // Every request of this connection knows its TCP peer (the gate reads it).
+    let router = axum::Extension(axum::extract::ConnectInfo(peer)).layer(router);
     let service = TowerToHyperService::new(router);
     let serving = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     let mut serving = std::pin::pin!(serving);

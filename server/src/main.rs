@@ -14,7 +14,10 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wslab_server::{AllowedOrigin, Limits, Origins, Tls, chat::ChatLimits, stocks::StocksConfig};
+use wslab_server::{
+    AllowedOrigin, ClientLimits, Drills, Limits, Origins, ProxyNet, Tls, TrustedProxies,
+    chat::ChatLimits, stocks::StocksConfig,
+};
 
 /// Companion WebSocket server for the wslab demos.
 #[derive(Debug, Parser)]
@@ -91,6 +94,20 @@ struct Args {
     #[arg(long, default_value_t = Limits::default().message_burst, value_parser = positive,
           help_heading = "Limits")]
     message_burst: f64,
+    /// WebSocket connections one client address may hold at once (IPv6: per /64); more
+    /// get HTTP 503.
+    #[arg(long, default_value_t = ClientLimits::default().max_connections,
+          value_parser = at_least_one, help_heading = "Limits")]
+    max_connections_per_ip: usize,
+    /// New WebSocket handshakes one client address may start per second, over time;
+    /// faster get HTTP 503 + Retry-After.
+    #[arg(long, default_value_t = ClientLimits::default().handshake_rate,
+          value_parser = positive, help_heading = "Limits")]
+    max_handshakes_per_ip: f64,
+    /// Handshakes one client address may start in one burst before that rate applies.
+    #[arg(long, default_value_t = ClientLimits::default().handshake_burst,
+          value_parser = positive, help_heading = "Limits")]
+    handshake_burst_per_ip: f64,
 
     /// Allow pages from this origin to open WebSockets (repeatable; replaces the default,
     /// the `trunk serve` origin), e.g. https://USER.github.io; `http://127.0.0.1:*` for any
@@ -98,6 +115,14 @@ struct Args {
     #[arg(long = "allow-origin", value_name = "ORIGIN", help_heading = "Security",
           default_values_t = Origins::default().allowed().to_vec())]
     allow_origin: Vec<AllowedOrigin>,
+    /// Who may start a restart drill, which closes every connection of the server: off,
+    /// loopback (clients on this machine) or any.
+    #[arg(long, default_value_t = Drills::default(), help_heading = "Security")]
+    drills: Drills,
+    /// A proxy (address or CIDR network) whose X-Forwarded-For is believed for the client's
+    /// address (repeatable); from any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDR", help_heading = "Security")]
+    trusted_proxy: Vec<ProxyNet>,
     /// PEM certificate chain: serve https and wss (needs --tls-key).
     #[arg(long, requires = "tls_key", help_heading = "Security")]
     tls_cert: Option<PathBuf>,
@@ -152,7 +177,14 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(%addr, dist = ?args.dist, "wslab-server started");
     let allowed: Vec<String> = args.allow_origin.iter().map(ToString::to_string).collect();
-    tracing::info!(?limits, ?allowed, "limits and allowed origins");
+    let clients = ClientLimits {
+        max_connections: args.max_connections_per_ip,
+        handshake_rate: args.max_handshakes_per_ip,
+        handshake_burst: args.handshake_burst_per_ip.max(1.0),
+    };
+    let proxies: Vec<String> = args.trusted_proxy.iter().map(ToString::to_string).collect();
+    tracing::info!(?limits, ?clients, ?allowed, ?proxies, drills = %args.drills,
+        "limits, allowed origins, trusted proxies and drills");
 
     let config = wslab_server::Config {
         dist: args.dist,
@@ -171,6 +203,9 @@ async fn main() -> anyhow::Result<()> {
         },
         limits,
         origins: Origins::new(args.allow_origin),
+        clients,
+        proxies: TrustedProxies::new(args.trusted_proxy),
+        drills: args.drills,
         tls,
     };
     wslab_server::serve(listener, config, shutdown_signal()).await?;

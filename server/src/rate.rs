@@ -23,6 +23,13 @@ impl TokenBucket {
         }
     }
 
+    /// Whether the bucket has refilled to its capacity by `now` (so a new one would be the
+    /// same).
+    pub fn is_full(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens + elapsed * self.per_second >= self.capacity
+    }
+
     /// Takes one token if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();

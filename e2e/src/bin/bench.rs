@@ -29,7 +29,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use wslab_e2e::{AppServer, ChromeDriver, Session};
-use wslab_server::{Config, chat::ChatLimits};
+use wslab_server::{ClientLimits, Config, chat::ChatLimits};
 
 fn main() -> ExitCode {
     let which = std::env::args().nth(1);
@@ -166,6 +166,12 @@ fn chat() -> Result<()> {
             rate_burst: 1e12,
             rate_per_second: 1e12,
             rate_strikes: u32::MAX,
+        },
+        // Every bench client is 127.0.0.1, joining all at once.
+        clients: ClientLimits {
+            max_connections: 1 << 20,
+            handshake_rate: 1e12,
+            handshake_burst: 1e12,
         },
         ..Config::default()
     })?;
