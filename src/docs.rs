@@ -379,14 +379,20 @@ static RELIABLE: PageDoc = PageDoc {
         Step {
             dir: Dir::Up,
             frame: r#"{"fault":"restart","seconds":3}"#,
-            en: "restart drill: every connection of the server gets 1012, new ones are refused for 3 s",
-            fr: "exercice de redémarrage\u{a0}: toutes les connexions du serveur reçoivent 1012, les nouvelles sont refusées pendant 3\u{a0}s",
+            en: "restart drill: every connection of the server gets 1012, new ones are refused for 3 s; by default only from the server's own machine",
+            fr: "exercice de redémarrage\u{a0}: toutes les connexions du serveur reçoivent 1012, les nouvelles sont refusées pendant 3\u{a0}s\u{a0}; par défaut, seulement depuis la machine du serveur",
         },
         Step {
             dir: Dir::Down,
             frame: r#"{"type":"fault","fault":{…}}"#,
             en: "the server confirms a fault (except drop, which cannot be answered)",
             fr: "le serveur confirme la panne demandée (sauf pour drop\u{a0}: la connexion est coupée avant toute réponse)",
+        },
+        Step {
+            dir: Dir::Down,
+            frame: r#"{"type":"error","fault":"restart","message":"…"}"#,
+            en: "the server refuses the drill (its --drills flag does not allow this client): the page disables the drill button for this server",
+            fr: "le serveur refuse l'exercice (son option --drills ne l'autorise pas pour ce client)\u{a0}: la page désactive le bouton de l'exercice pour ce serveur",
         },
     ],
     files: &[

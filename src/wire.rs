@@ -12,6 +12,7 @@
 //! fraction such as `1.0` (serde refuses them as `u64`; here they are whole).
 
 use wslab_protocol::{
+    api::FaultRefused,
     chat::{ChatEvent, Incoming},
     stocks::StockEvent,
 };
@@ -40,6 +41,22 @@ pub fn stock_event(text: &str) -> Option<StockEvent> {
     }
 }
 
+/// An `/api` frame refusing a fault, as [`FaultRefused::read`] reads it.
+pub fn fault_refused(text: &str) -> Option<FaultRefused> {
+    // Only a JSON object can be one: `pong` and echoed text cost no parsing.
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        browser::fault_refused_fields(text).and_then(FaultRefused::from_fields)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        FaultRefused::read(text)
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
     //! `JSON.parse` and typed field reads, with serde's rules: an absent or `null` field
@@ -47,7 +64,7 @@ mod browser {
 
     use js_sys::{Array, JSON, Reflect};
     use wasm_bindgen::JsValue;
-    use wslab_protocol::{chat::ChatFields, stocks::StockFields};
+    use wslab_protocol::{api::FaultRefusedFields, chat::ChatFields, stocks::StockFields};
 
     /// The largest whole number a JavaScript number holds exactly (2^53 − 1).
     const MAX_EXACT: f64 = 9_007_199_254_740_991.0;
@@ -76,6 +93,16 @@ mod browser {
             price: object.number("price")?,
             change: object.number("change")?,
             volume: object.whole("volume")?,
+            message: object.string("message")?,
+        })
+    }
+
+    /// The fields of an `/api` refusal; `None` if it is not a JSON object of the right types.
+    pub fn fault_refused_fields(text: &str) -> Option<FaultRefusedFields> {
+        let object = Object::parse(text)?;
+        Some(FaultRefusedFields {
+            kind: object.string("type")?,
+            fault: object.string("fault")?,
             message: object.string("message")?,
         })
     }

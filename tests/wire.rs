@@ -5,7 +5,7 @@
 
 use wasm_bindgen_test::*;
 use wslab::wire;
-use wslab_protocol::{chat::ChatEvent, stocks::StockEvent};
+use wslab_protocol::{api::FaultRefused, chat::ChatEvent, stocks::StockEvent};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -48,6 +48,11 @@ const FRAMES: &[&str] = &[
     r#"{"type":"quote","symbol":"AAPL","price":1,"change":0,"volume":true}"#,
     // The largest whole number both hold exactly.
     r#"{"type":"message","username":"A","text":"t","room":"r","id":9007199254740991,"ts":0}"#,
+    // `/api`: a refused drill, an acknowledgement (its fault is an object), a refusal
+    // without its message.
+    r#"{"type":"error","fault":"restart","message":"restart drills are off on this server"}"#,
+    r#"{"type":"fault","fault":{"fault":"restart","seconds":3}}"#,
+    r#"{"type":"error","fault":"restart"}"#,
     // Not JSON, or not an object.
     "",
     "ping",
@@ -79,6 +84,25 @@ fn stock_frames_read_alike() {
             "stocks frame {frame}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn api_refusals_read_alike() {
+    for frame in FRAMES {
+        assert_eq!(
+            wire::fault_refused(frame),
+            FaultRefused::read(frame),
+            "api frame {frame}"
+        );
+    }
+    assert_eq!(
+        FRAMES
+            .iter()
+            .filter(|f| wire::fault_refused(f).is_some())
+            .count(),
+        1,
+        "exactly the one refusal reads as one"
+    );
 }
 
 #[wasm_bindgen_test]

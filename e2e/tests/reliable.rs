@@ -105,3 +105,31 @@ fn the_restart_drill_in_three_browsers() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn a_server_that_refuses_drills_disables_the_drill_button() -> Result<()> {
+    let server = AppServer::start_with(wslab_server::Config {
+        drills: wslab_server::Drills::Off,
+        ..wslab_server::Config::default()
+    })?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1000, 1000)?;
+    page.goto(&server.url("/#/reliable"))?;
+    page.wait_for("the connection", |p| Ok(status(p)? == "open"))?;
+    assert!(!page.disabled("#fault-restart")?);
+    page.click("#fault-restart")?;
+    page.wait_for("the refusal on the timeline", |p| {
+        logged(p, "the server refused restart: restart drills are off")
+    })?;
+    page.wait_for("the drill button to be disabled", |p| {
+        p.disabled("#fault-restart")
+    })?;
+    assert!(page.text("#fault-restart-refused")?.contains("--drills"));
+    // Nothing was restarted: the same socket is open and the other faults are offered.
+    assert_eq!(status(&page)?, "open");
+    assert!(!logged(&page, "socket #1 closed")?);
+    assert!(!page.disabled("#fault-drop")?);
+    let errors = page.console_errors()?;
+    assert!(errors.is_empty(), "{errors:?}");
+    Ok(())
+}

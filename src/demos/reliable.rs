@@ -75,6 +75,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         use_effect_with(
             (props.url.clone(), props.policy.clone()),
             move |(url, policy)| {
+                dispatch.dispatch(Action::NewServer);
                 let on_event =
                     Callback::from(move |event| dispatch.dispatch(Action::Event(event, max)));
                 let started = ReliableAgent::start(
@@ -264,7 +265,12 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                     <label for="fault-code" class="visually-hidden">{ "Close code" }</label>
                     <input id="fault-code" ref={fault_code} size="5" inputmode="numeric" />
                 </span>
-                <button id="fault-restart" disabled={!open} onclick={fault(r#"{"fault":"restart","seconds":3}"#.into())}>{ "Restart drill 3 s" }</button>
+                <button id="fault-restart" disabled={!open || view.drill_refused}
+                    aria-describedby={view.drill_refused.then_some("fault-restart-refused")}
+                    onclick={fault(r#"{"fault":"restart","seconds":3}"#.into())}>{ "Restart drill 3 s" }</button>
+                if view.drill_refused {
+                    <span id="fault-restart-refused" class="inline">{ "not allowed by this server (see its --drills)" }</span>
+                }
             </fieldset>
             <span class="visually-hidden" aria-live="polite">{ phase(status) }</span>
             { view_log(&view.timeline, "reliable-log") }

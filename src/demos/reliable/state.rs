@@ -22,6 +22,9 @@ pub struct ReliableView {
     pub snapshot: Option<Snapshot>,
     /// What happened, oldest first.
     pub timeline: Log,
+    /// The server refused the restart drill (its `--drills` does not allow this client), so
+    /// the page stops offering it until the page is pointed at another server.
+    pub drill_refused: bool,
     /// Time of the first event, the timeline's zero.
     started: Option<Millis>,
     /// The last time seen on any snapshot.
@@ -118,12 +121,17 @@ pub enum Action {
     Event(ReliableEvent, Option<u32>),
     /// The user did something worth a line.
     Note(AttrValue),
+    /// The page now talks to another server: what the last one refused may be allowed.
+    NewServer,
 }
 
 impl Reducible for ReliableView {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if action == Action::NewServer && !self.drill_refused {
+            return self;
+        }
         let mut next = Rc::unwrap_or_clone(self);
         let at = next.last_now;
         match action {
@@ -163,9 +171,20 @@ impl Reducible for ReliableView {
                     Message::Text(text) => text,
                     bytes @ Message::Bytes(_) => bytes.to_string(),
                 };
-                next.line(at, LogKind::Received, text);
+                match crate::wire::fault_refused(&text) {
+                    Some(refused) => {
+                        next.drill_refused |= refused.fault == "restart";
+                        next.line(
+                            at,
+                            LogKind::Error,
+                            format!("the server refused {}: {}", refused.fault, refused.message),
+                        );
+                    }
+                    None => next.line(at, LogKind::Received, text),
+                }
             }
             Action::Note(text) => next.line(at, LogKind::Sent, text.to_string()),
+            Action::NewServer => next.drill_refused = false,
         }
         Rc::new(next)
     }
@@ -255,6 +274,46 @@ mod tests {
                 "+  2.020 s  open",
             ]
         );
+    }
+
+    #[test]
+    fn a_refused_drill_is_logged_as_an_error_and_disables_the_drill_until_another_server() {
+        let message = |text: &str| {
+            Action::Event(
+                ReliableEvent::Message(Message::Text(text.to_owned())),
+                Some(5),
+            )
+        };
+        let view = Rc::new(ReliableView::default());
+        // An acknowledgement, a plain error (a malformed fault) and a refusal of another
+        // fault leave the drill offered.
+        let view = [
+            message(r#"{"type":"fault","fault":{"fault":"mute","seconds":10}}"#),
+            message(r#"{"type":"error","message":"mute needs \"seconds\""}"#),
+            message(r#"{"type":"error","fault":"mute","message":"no"}"#),
+        ]
+        .into_iter()
+        .fold(view, |view, action| view.reduce(action));
+        assert!(!view.drill_refused);
+        let view = view.reduce(message(
+            r#"{"type":"error","fault":"restart","message":"restart drills are off on this server"}"#,
+        ));
+        assert!(view.drill_refused);
+        let last = view.timeline.entries().last().expect("a line");
+        assert_eq!(last.kind, LogKind::Error);
+        assert!(
+            last.text
+                .ends_with("the server refused restart: restart drills are off on this server"),
+            "{}",
+            last.text
+        );
+        // The same server again changes nothing; another server may allow it.
+        let same = view.clone().reduce(snapshot(Status::Open, 10));
+        assert!(same.drill_refused);
+        let moved = same.reduce(Action::NewServer);
+        assert!(!moved.drill_refused);
+        let again = moved.clone().reduce(Action::NewServer);
+        assert!(Rc::ptr_eq(&moved, &again), "a no-op keeps the same state");
     }
 
     #[test]
