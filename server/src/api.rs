@@ -37,15 +37,16 @@ use tokio::time::Instant;
 
 use wslab_protocol::api::{Fault, FaultRefused, MAX_DELAY_MS, MAX_MUTE_SECONDS};
 
-use crate::{AppState, ClientAddr, Conn, Shutdown, gate::Slot, shutdown::Ending};
+use crate::{AppState, ClientAddr, Conn, Shutdown, TrustedProxies, gate::Slot, shutdown::Ending};
 
 /// Who may start a server-wide drill (`--drills`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Drills {
     /// Nobody.
     Off,
-    /// Clients on the server's own machine (a teacher's laptop, `cargo xtask serve`, the
-    /// tests); behind a proxy, the forwarded address counts (see [`crate::peer`]).
+    /// Clients that connect over loopback (127.0.0.0/8 or ::1: a browser on the server's
+    /// own machine opening `127.0.0.1` or `localhost`, `cargo xtask serve`, the tests);
+    /// behind a trusted proxy, the forwarded address counts (see [`crate::peer`]).
     #[default]
     Loopback,
     /// Every client that may connect.
@@ -53,11 +54,13 @@ pub enum Drills {
 }
 
 impl Drills {
-    /// Whether `client` may start one; if not, what to tell it.
-    pub fn allow(self, client: ClientAddr) -> Result<(), &'static str> {
+    /// Whether `client` may start one; if not, what to tell it. A trusted proxy's own
+    /// address is never the server's machine here: it stands for a client the proxy did
+    /// not name (see [`crate::peer`]).
+    pub fn allow(self, client: ClientAddr, proxies: &TrustedProxies) -> Result<(), &'static str> {
         match self {
             Self::Any => Ok(()),
-            Self::Loopback if client.is_loopback() => Ok(()),
+            Self::Loopback if client.is_loopback() && !proxies.trusts(client.0) => Ok(()),
             Self::Loopback => Err(
                 "restart drills are allowed only from the server's own machine: start the \
                  server with --drills any to allow them from everywhere",
@@ -131,11 +134,11 @@ pub async fn upgrade(
     }
     let shutdown = state.shutdown.clone();
     let client = slot.client();
-    let drills = state.drills.allow(client);
+    let drills = state.drills.allow(client, &state.proxies);
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
-                session(socket, faults, &shutdown, drills).await
+                session(socket, faults, &shutdown, client, drills).await
             })
             .await;
     })
@@ -145,6 +148,7 @@ async fn session(
     socket: &mut Conn,
     mut faults: Faults,
     shutdown: &Shutdown,
+    client: ClientAddr,
     drills: Result<(), &'static str>,
 ) -> Ending {
     while let Some(read) = socket.recv().await {
@@ -183,13 +187,13 @@ async fn session(
                             ack
                         }
                         (Fault::Restart(_), Err(message)) => {
-                            tracing::info!("restart drill refused");
+                            tracing::info!(%client, "restart drill refused");
                             Message::text(FaultRefused::restart(message).to_json())
                         }
                         (Fault::Restart(duration), Ok(())) => {
                             // Acknowledge first: the drill closes this connection too.
                             let _ = socket.send(ack).await;
-                            tracing::info!("restart drill asked for");
+                            tracing::info!(%client, "restart drill asked for");
                             shutdown.restart_drill(duration);
                             continue;
                         }

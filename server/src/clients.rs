@@ -15,8 +15,9 @@
 //!
 //! An IPv6 client is counted by its /64 network, which one host usually has to itself:
 //! counting single addresses would let it take the whole table by changing the last bits.
-//! The table forgets an address once it holds no connection and its bucket is full again,
-//! so it stays as big as the set of recent clients.
+//! The table forgets an address that holds no connection and whose bucket is full again
+//! (forgetting it changes nothing), at the next sweep: one comes each time the table has
+//! doubled since the last, so it is at most twice the set of recent clients.
 
 use std::{
     collections::HashMap,
@@ -51,6 +52,10 @@ impl Default for ClientLimits {
         }
     }
 }
+
+/// The longest `Retry-After` the rate says (a very low `--max-handshakes-per-ip` would
+/// otherwise say days).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// Why the gate refused an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,9 +119,9 @@ impl Clients {
         let outcome = if entry.open >= limits.max_connections {
             Err(OverLimit::Connections)
         } else if !entry.handshakes.take(now) {
-            Err(OverLimit::Handshakes(Duration::from_secs_f64(
-                1.0 / limits.handshake_rate.max(f64::MIN_POSITIVE),
-            )))
+            Err(OverLimit::Handshakes(
+                entry.handshakes.until_next().min(MAX_RETRY_AFTER),
+            ))
         } else {
             entry.open += 1;
             Ok(())
@@ -130,6 +135,17 @@ impl Clients {
             table: Arc::clone(&self.table),
             key,
         })
+    }
+
+    /// Undoes a handshake [`Self::admit`] let through but the server then refused (at its
+    /// global cap): `slot` is given back and its token refunded, so an address retrying
+    /// against a full server does not also spend its own rate.
+    pub fn refund(&self, slot: AddressSlot) {
+        let key = slot.key;
+        drop(slot);
+        if let Some(entry) = self.lock().entries.get_mut(&key) {
+            entry.handshakes.refund();
+        }
     }
 
     /// Connections open from `client`'s address (for tests and logs).
@@ -164,7 +180,7 @@ fn bucket_key(addr: IpAddr) -> IpAddr {
 }
 
 /// One open connection of an address, held with the connection's global slot: a pointer
-/// and an address, so an idle connection costs 32 bytes more.
+/// and the address's key.
 #[derive(Debug)]
 pub struct AddressSlot {
     table: Arc<Mutex<Table>>,
@@ -222,6 +238,11 @@ mod tests {
             clients.admit(a, start).err(),
             Some(OverLimit::Handshakes(Duration::from_millis(500)))
         );
+        // A quarter of a second later, a quarter of a second is left.
+        assert_eq!(
+            clients.admit(a, start + Duration::from_millis(250)).err(),
+            Some(OverLimit::Handshakes(Duration::from_millis(250)))
+        );
         assert!(clients.admit(addr("198.51.100.1"), start).is_ok());
         // Half a second at 2/s is one more.
         assert!(clients.admit(a, start + Duration::from_millis(500)).is_ok());
@@ -235,6 +256,23 @@ mod tests {
         assert_eq!(clients.open(a), 3);
         drop(held);
         assert_eq!(clients.open(a), 0);
+    }
+
+    #[test]
+    fn a_refund_gives_back_the_slot_and_the_token_and_a_tiny_rate_cannot_panic() {
+        let clients = limits(10, 1.0, 1.0);
+        let now = Instant::now();
+        let a = addr("203.0.113.7");
+        let slot = clients.admit(a, now).expect("the one token");
+        clients.refund(slot);
+        assert_eq!(clients.open(a), 0);
+        assert!(clients.admit(a, now).is_ok(), "the token is back");
+        let slow = limits(10, 1e-300, 1.0);
+        let _held = slow.admit(a, now).expect("the burst");
+        assert_eq!(
+            slow.admit(a, now).err(),
+            Some(OverLimit::Handshakes(MAX_RETRY_AFTER))
+        );
     }
 
     #[test]

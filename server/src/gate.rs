@@ -333,9 +333,14 @@ pub(crate) async fn gate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let client = state
-        .proxies
-        .client(peer_of(request.extensions()), request.headers());
+    let peer = peer_of(request.extensions());
+    let client = state.proxies.client(peer, request.headers());
+    if peer.is_loopback()
+        && !state.proxies.trusts(peer)
+        && request.headers().contains_key("x-forwarded-for")
+    {
+        warn_untrusted_proxy_once(peer);
+    }
     if let Err(refusal) = check_handshake(request.headers(), &state.origins) {
         tracing::info!(?refusal, %client, path = %request.uri().path(), "handshake refused");
         return refusal.into_response();
@@ -346,7 +351,8 @@ pub(crate) async fn gate(
     let address = match state.clients.admit(client, tokio::time::Instant::now()) {
         Ok(address) => address,
         Err(over) => {
-            tracing::info!(?over, %client, "connection refused: over the address's limit");
+            // Per refusal at debug: an address hammering the server must not flood the log.
+            tracing::debug!(?over, %client, "connection refused: over the address's limit");
             return match over {
                 OverLimit::Connections => Refusal::AddressFull,
                 OverLimit::Handshakes(wait) => Refusal::AddressRate(
@@ -357,6 +363,7 @@ pub(crate) async fn gate(
         }
     };
     let Ok(permit) = Arc::clone(&state.slots.0).try_acquire_owned() else {
+        state.clients.refund(address);
         tracing::warn!(
             max = state.limits.max_connections,
             "connection refused: at the maximum"
@@ -364,14 +371,26 @@ pub(crate) async fn gate(
         return Refusal::Full.into_response();
     };
     request.extensions_mut().insert(client);
-    request.extensions_mut().insert(Slot {
+    request.extensions_mut().insert(Slot(Arc::new(Held {
         client,
-        _held: Arc::new(Held {
-            _permit: permit,
-            _address: address,
-        }),
-    });
+        _permit: permit,
+        _address: address,
+    })));
     next.run(request).await
+}
+
+/// Says once per process that a peer on this machine forwards for clients without being a
+/// trusted proxy: every visitor then has its address (one shared limit, and drills allowed
+/// to all under `--drills loopback`).
+fn warn_untrusted_proxy_once(peer: std::net::IpAddr) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            %peer,
+            "a request from this machine carries X-Forwarded-For, which is ignored: if a proxy \
+             runs here, start the server with --trusted-proxy {peer}"
+        );
+    }
 }
 
 /// The WebSocket connections the server may hold at once ([`crate::Limits::max_connections`]).
@@ -389,14 +408,12 @@ impl Slots {
 /// handshake and held by the connection until it ends; an endpoint extracts it from the
 /// request.
 #[derive(Debug, Clone)]
-pub struct Slot {
-    client: ClientAddr,
-    _held: Arc<Held>,
-}
+pub struct Slot(Arc<Held>);
 
-/// What a [`Slot`] gives back when the connection ends.
+/// What a [`Slot`] gives back when the connection ends, and whose it is.
 #[derive(Debug)]
 struct Held {
+    client: ClientAddr,
     _permit: OwnedSemaphorePermit,
     _address: AddressSlot,
 }
@@ -404,7 +421,7 @@ struct Held {
 impl Slot {
     /// Whose connection this is.
     pub fn client(&self) -> ClientAddr {
-        self.client
+        self.0.client
     }
 }
 

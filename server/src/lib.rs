@@ -156,16 +156,14 @@ impl AppState {
 
     /// Runs an endpoint's `handler` on an upgraded socket, under the connection limits and
     /// the shutdown and restart-drill closes (see [`Shutdown::run`]), holding the
-    /// connection's `slot` until it ends. What it logs names the client.
+    /// connection's `slot` until it ends.
     pub(crate) async fn run<F, E>(&self, socket: WebSocket, slot: gate::Slot, handler: F)
     where
         F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
     {
-        use tracing::Instrument;
         let conn = Conn::new(socket, &self.limits);
-        let span = tracing::info_span!("ws", client = %slot.client());
-        self.shutdown.run(conn, handler).instrument(span).await;
+        self.shutdown.run(conn, handler).await;
         drop(slot);
     }
 }

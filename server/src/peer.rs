@@ -7,6 +7,11 @@
 //! trusted proxies in the chain; the first address that is not one of them is the client.
 //! From any other peer the header is ignored and the peer is the client.
 //!
+//! When the walk cannot get past the proxies (no header, an entry that is not an address,
+//! every hop trusted), the client is the last trusted proxy. That address stands for
+//! someone unknown: the per-address limits count it as one client, and the drills never
+//! take it for a client on the server's own machine ([`TrustedProxies::trusts`]).
+//!
 //! The result, a [`ClientAddr`], is what the per-address limits count
 //! ([`crate::clients`]), what the drills' loopback rule looks at ([`crate::api::Drills`])
 //! and what the logs name.
@@ -144,7 +149,8 @@ impl TrustedProxies {
         &self.0
     }
 
-    fn trusts(&self, addr: IpAddr) -> bool {
+    /// Whether `addr` is one of the trusted proxies.
+    pub fn trusts(&self, addr: IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(addr))
     }
 
@@ -158,17 +164,16 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return ClientAddr(peer);
         }
-        // Several header lines are one list, in order (RFC 9110 §5.3).
-        let hops: Vec<&str> = headers
+        // Several header lines are one list, in order (RFC 9110 §5.3). Split as bytes: a
+        // client's non-ASCII entry must not hide the entries the proxies appended after it.
+        let hops: Vec<&[u8]> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(str::trim)
+            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            let Some(addr) = parse_hop(hop) else {
+            let Some(addr) = std::str::from_utf8(hop).ok().and_then(parse_hop) else {
                 break;
             };
             client = addr;
@@ -183,6 +188,7 @@ impl TrustedProxies {
 /// One entry of `X-Forwarded-For`: `1.2.3.4`, `2001:db8::1`, or with a port
 /// (`1.2.3.4:5678`, `[2001:db8::1]:5678`), as some proxies write it.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
     if let Ok(addr) = hop.parse::<IpAddr>() {
         return Some(canonical(addr));
     }
@@ -309,6 +315,26 @@ mod tests {
             proxies.client(ip("::ffff:127.0.0.1"), &headers),
             ClientAddr(ip("203.0.113.9"))
         );
+    }
+
+    #[test]
+    fn a_clients_unreadable_entry_does_not_hide_what_the_proxy_appended() {
+        let proxies = trusting(&["127.0.0.1"]);
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.7").expect("obs-text is a value"),
+        );
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &headers),
+            ClientAddr(ip("203.0.113.7"))
+        );
+        // Garbage as the last hop: the walk stops at the proxy, which stands for nobody
+        // the drills would trust.
+        let garbage = forwarded(&["nonsense"]);
+        let client = proxies.client(ip("127.0.0.1"), &garbage);
+        assert_eq!(client, ClientAddr(ip("127.0.0.1")));
+        assert!(proxies.trusts(client.0));
     }
 
     #[test]

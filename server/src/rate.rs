@@ -30,6 +30,18 @@ impl TokenBucket {
         self.tokens + elapsed * self.per_second >= self.capacity
     }
 
+    /// How long after the last [`Self::take`] one token is back (zero if one is there).
+    pub fn until_next(&self) -> std::time::Duration {
+        let missing = (1.0 - self.tokens).max(0.0);
+        std::time::Duration::try_from_secs_f64(missing / self.per_second)
+            .unwrap_or(std::time::Duration::MAX)
+    }
+
+    /// Gives back a token taken for something that then did not happen.
+    pub fn refund(&mut self) {
+        self.tokens = (self.tokens + 1.0).min(self.capacity);
+    }
+
     /// Takes one token if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();

@@ -149,8 +149,12 @@ async fn a_drill_from_outside_is_refused_and_one_from_loopback_is_carried_out() 
     send_text(&mut bystander, "still here").await;
     assert_eq!(next(&mut bystander).await, Message::text("still here"));
 
-    // The same server, asked from its own machine: the drill closes everyone with 1012.
-    let mut local = server.connect("/api").await;
+    // The same server, asked from its own machine (127.0.0.2: loopback, and not the
+    // proxy, whose own address stands for whoever it did not name): the drill closes
+    // everyone with 1012.
+    let mut local = connect_from(&server, "127.0.0.2", "/api", None)
+        .await
+        .expect("a local client connects");
     let reply = ask_drill(&mut local).await;
     assert!(
         matches!(&reply, Message::Text(t) if t.as_str().contains(r#""type":"fault""#)),
@@ -264,7 +268,7 @@ async fn forwarded_clients_are_counted_apart_behind_a_trusted_proxy() {
 #[tokio::test]
 async fn handshakes_over_an_addresss_rate_get_503_with_retry_after() {
     let server = limited(ClientLimits {
-        handshake_rate: 0.5,
+        handshake_rate: 0.01,
         handshake_burst: 3.0,
         ..ClientLimits::default()
     })
@@ -275,13 +279,14 @@ async fn handshakes_over_an_addresss_rate_get_503_with_retry_after() {
             .expect("within the burst");
         close(client).await;
     }
-    // The burst is spent and one more takes 2 s at 0.5/s: refused, however few are open.
+    // The burst is spent and one more takes 100 s at 0.01/s: refused, however few are
+    // open, and told when to come back.
     let over = connect_from(&server, "127.0.0.2", "/echo", None).await;
     assert_eq!(
         over.err(),
         Some(Refused {
             status: 503,
-            retry_after: Some("2".into())
+            retry_after: Some("100".into())
         })
     );
     // Another address has its own bucket.
@@ -290,5 +295,73 @@ async fn handshakes_over_an_addresss_rate_get_503_with_retry_after() {
             .await
             .is_ok()
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_that_names_nobody_is_not_the_servers_own_machine() {
+    let server = behind_proxy(Drills::Loopback, ClientLimits::default()).await;
+    // From the trusted proxy's address, without X-Forwarded-For (a proxy that forgot to set
+    // it), or with garbage as the last hop: nobody the drills would trust.
+    for forwarded in [None, Some("not-an-address")] {
+        let mut client = connect_from(&server, "127.0.0.1", "/api", forwarded)
+            .await
+            .expect("connects");
+        let reply = ask_drill(&mut client).await;
+        assert!(refusal(&reply).is_some(), "{forwarded:?}: {reply:?}");
+        still_served(&mut client).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn forwarded_for_from_a_peer_that_is_not_the_trusted_proxy_is_ignored() {
+    let server = behind_proxy(Drills::Loopback, capped(1)).await;
+    // 127.0.0.2 is not the trusted 127.0.0.1: both its forged addresses are 127.0.0.2.
+    let _first = connect_from(&server, "127.0.0.2", "/echo", Some(OUTSIDE))
+        .await
+        .expect("connects");
+    let second = connect_from(&server, "127.0.0.2", "/echo", Some("198.51.100.9")).await;
+    assert_eq!(second.err().map(|r| r.status), Some(503));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_handshake_refused_at_the_global_cap_gives_its_address_slot_back() {
+    let server = TestServer::start(Config {
+        limits: wslab_server::Limits {
+            max_connections: 1,
+            ..wslab_server::Limits::default()
+        },
+        clients: ClientLimits {
+            max_connections: 1,
+            handshake_rate: 0.01,
+            handshake_burst: 2.0,
+        },
+        ..Config::default()
+    })
+    .await;
+    let holder = connect_from(&server, "127.0.0.2", "/echo", None)
+        .await
+        .expect("takes the one slot");
+    // Refused by the global cap: neither its address's one connection nor one of its two
+    // handshakes is spent by that.
+    for _ in 0..3 {
+        let refused = connect_from(&server, "127.0.0.3", "/echo", None).await;
+        assert_eq!(refused.err().map(|r| r.status), Some(503));
+    }
+    close(holder).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        match connect_from(&server, "127.0.0.3", "/echo", None).await {
+            Ok(_) => break,
+            Err(refused) => assert_eq!(refused.retry_after.as_deref(), Some("1"), "{refused:?}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the global slot never came back"
+        );
+        tokio::task::yield_now().await;
+    }
     server.stop().await;
 }
