@@ -6,10 +6,6 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{
-        chat::ChatDemo, echo::EchoDemo, hello::HelloDemo, reliable::ReliableDemo,
-        ticker::TickerDemo,
-    },
     i18n::{self, Lang},
     page::doc_page,
     route::{Route, use_route},
@@ -25,7 +21,9 @@ pub fn App() -> Html {
     let field = use_node_ref();
     let lang = use_state_eq(i18n::load);
     let source_open = use_state_eq(|| false);
-    use_effect_with(*lang, |lang| i18n::apply(*lang));
+    use_effect_with((*lang, route), |(lang, route)| {
+        i18n::apply(*lang, route.demo().name.get(*lang));
+    });
 
     let apply = {
         let (server, problem, field) = (server.clone(), problem.clone(), field.clone());
@@ -46,17 +44,7 @@ pub fn App() -> Html {
         })
     };
 
-    let demo = match route {
-        Route::Echo => html! {
-            <div class="pair">
-                <EchoDemo default_url={settings::endpoint(&server, "/echo")} />
-                <HelloDemo url={settings::endpoint(&server, "/hello")} />
-            </div>
-        },
-        Route::Chat => html! { <ChatDemo url={settings::endpoint(&server, "/chat")} /> },
-        Route::Ticker => html! { <TickerDemo url={settings::endpoint(&server, "/stocks")} /> },
-        Route::Reliable => html! { <ReliableDemo url={settings::endpoint(&server, "/api")} /> },
-    };
+    let demo = (route.demo().view)(&server);
 
     let t = lang.texts();
     let switch = Lang::ALL.iter().map(|&choice| {
@@ -90,8 +78,8 @@ pub fn App() -> Html {
             <header class="top">
                 <h1><a href="#/echo">{ "wslab" }</a></h1>
                 <nav aria-label={t.nav_label}>
-                    { for Route::ALL.iter().map(|r| html! {
-                        <a href={r.href()} aria-current={(*r == route).then_some("page")}>{ t.page(*r) }</a>
+                    { for Route::all().map(|r| html! {
+                        <a href={r.href()} aria-current={(r == route).then_some("page")}>{ r.demo().name.get(*lang) }</a>
                     }) }
                 </nav>
                 <div class="lang-switch" role="group" aria-label={t.language}>{ for switch }</div>

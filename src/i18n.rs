@@ -6,8 +6,6 @@
 //! language; only what the app adds around them is translated. Everything here is static
 //! data (`&'static str`), so the two languages cost little in the wasm.
 
-use crate::route::Route;
-
 /// localStorage key of the language the user picked.
 pub const STORAGE_KEY: &str = "wslab.lang";
 
@@ -95,8 +93,6 @@ pub struct Texts {
     pub skip_to_demo: &'static str,
     /// Label of the navigation.
     pub nav_label: &'static str,
-    /// The pages' names in the navigation, in [`Route::ALL`] order.
-    pub pages: [&'static str; 4],
     /// Label of the language switch.
     pub language: &'static str,
     /// Label of the server field.
@@ -138,18 +134,9 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// The name of `route` in the navigation.
-    pub fn page(&self, route: Route) -> &'static str {
-        let index = Route::ALL
-            .iter()
-            .position(|r| *r == route)
-            .unwrap_or_default();
-        self.pages[index]
-    }
-
     /// Every text, for checks that none is empty.
     pub fn all(&self) -> Vec<&'static str> {
-        let mut all = vec![
+        vec![
             self.title,
             self.skip_to_demo,
             self.nav_label,
@@ -172,9 +159,7 @@ impl Texts {
             self.load_failed,
             self.retry,
             self.load_failed_hint,
-        ];
-        all.extend(self.pages);
-        all
+        ]
     }
 }
 
@@ -183,7 +168,6 @@ pub static EN: Texts = Texts {
     title: "wslab — WebSocket demos in Rust",
     skip_to_demo: "Skip to the demo",
     nav_label: "Demos",
-    pages: ["Echo", "Chat", "Ticker", "Reliable"],
     language: "Language",
     server: "Server",
     server_use: "Use",
@@ -210,7 +194,6 @@ pub static FR: Texts = Texts {
     title: "wslab — démos WebSocket en Rust",
     skip_to_demo: "Aller à la démo",
     nav_label: "Démos",
-    pages: ["Écho", "Discussion", "Cotations", "Connexion fiable"],
     language: "Langue",
     server: "Serveur",
     server_use: "Utiliser",
@@ -255,15 +238,15 @@ pub fn save(lang: Lang) {
 }
 
 /// Puts `lang` on the document: `<html lang>` (screen readers pick their voice from it)
-/// and the title.
-pub fn apply(lang: Lang) {
+/// and the title, which starts with the name of the `page` shown.
+pub fn apply(lang: Lang, page: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     if let Some(root) = document.document_element() {
         let _ = root.set_attribute("lang", lang.code());
     }
-    document.set_title(lang.texts().title);
+    document.set_title(&format!("{page} · {}", lang.texts().title));
 }
 
 #[cfg(test)]
@@ -305,9 +288,6 @@ mod tests {
             for text in texts.all() {
                 assert!(!text.trim().is_empty(), "an empty text in {lang:?}");
             }
-            for route in Route::ALL {
-                assert!(!texts.page(route).is_empty());
-            }
         }
         // Translated, not copied: no text is the same in both, except names that are.
         let same: Vec<_> = EN
@@ -317,12 +297,5 @@ mod tests {
             .filter(|(en, fr)| en == fr)
             .collect();
         assert_eq!(same, Vec::<(&str, &str)>::new());
-    }
-
-    #[test]
-    fn page_names_follow_the_routes() {
-        assert_eq!(EN.page(Route::Echo), "Echo");
-        assert_eq!(EN.page(Route::Reliable), "Reliable");
-        assert_eq!(FR.page(Route::Chat), "Discussion");
     }
 }

@@ -20,6 +20,7 @@ pub mod socket;
 pub mod source;
 pub mod text;
 pub mod vec_map;
+pub mod widgets;
 pub mod wire;
 
 pub use app::App;

@@ -19,7 +19,7 @@ pub fn doc_page(
     on_source_toggle: Callback<bool>,
     demo: Html,
 ) -> Html {
-    let doc = docs::page(route);
+    let doc = route.demo().doc;
     let t = lang.texts();
     let steps = doc.steps.iter().map(|step| {
         let dir = match step.dir {
@@ -49,7 +49,7 @@ pub fn doc_page(
             <div class="doc-layout">
                 <div class="doc-demo" lang="en">{ demo }</div>
                 // Keyed by page: each page starts on its own first file.
-                <SourcePanel key={route.href()} files={doc.files} {lang} open={source_open}
+                <SourcePanel key={route.demo().slug} files={doc.files} {lang} open={source_open}
                     on_toggle={on_source_toggle} />
             </div>
         </>

@@ -1,43 +1,40 @@
-//! Hash routes (`#/echo`), so links work on static hosting from any sub-path.
+//! Hash routes (`#/echo`), so links work on static hosting from any sub-path. The routes are
+//! the registry's demos ([`crate::demos::DEMOS`]).
 
 use gloo_events::EventListener;
 use yew::prelude::*;
 
-/// A page of the app.
+use crate::demos::{DEMOS, Demo};
+
+/// A page of the app: one of the registry's demos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// Open / Send / Close, and the one-shot hello.
-    Echo,
-    /// The chat room.
-    Chat,
-    /// The live stock ticker.
-    Ticker,
-    /// Heartbeat, reconnect and fault injection.
-    Reliable,
-}
+pub struct Route(usize);
 
 impl Route {
     /// Every page, in navigation order.
-    pub const ALL: [Route; 4] = [Route::Echo, Route::Chat, Route::Ticker, Route::Reliable];
+    pub fn all() -> impl Iterator<Item = Route> {
+        (0..DEMOS.len()).map(Route)
+    }
 
     /// The page a `location.hash` names; unknown or empty hashes go to the first page.
     pub fn from_hash(hash: &str) -> Self {
-        match hash.trim_start_matches('#').trim_start_matches('/') {
-            "chat" => Self::Chat,
-            "ticker" => Self::Ticker,
-            "reliable" => Self::Reliable,
-            _ => Self::Echo,
-        }
+        let slug = hash.trim_start_matches('#').trim_start_matches('/');
+        Route(
+            DEMOS
+                .iter()
+                .position(|demo| demo.slug == slug)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The page's demo.
+    pub fn demo(self) -> &'static Demo {
+        DEMOS[self.0]
     }
 
     /// The page's `href`.
-    pub fn href(self) -> &'static str {
-        match self {
-            Self::Echo => "#/echo",
-            Self::Chat => "#/chat",
-            Self::Ticker => "#/ticker",
-            Self::Reliable => "#/reliable",
-        }
+    pub fn href(self) -> String {
+        format!("#/{}", self.demo().slug)
     }
 }
 
@@ -70,13 +67,15 @@ mod tests {
 
     #[test]
     fn hashes_map_to_pages() {
-        assert_eq!(Route::from_hash(""), Route::Echo);
-        assert_eq!(Route::from_hash("#/echo"), Route::Echo);
-        assert_eq!(Route::from_hash("#/chat"), Route::Chat);
-        assert_eq!(Route::from_hash("#/ticker"), Route::Ticker);
-        assert_eq!(Route::from_hash("#/nowhere"), Route::Echo);
-        for route in Route::ALL {
-            assert_eq!(Route::from_hash(route.href()), route);
+        let slug = |hash| Route::from_hash(hash).demo().slug;
+        assert_eq!(slug(""), "echo");
+        assert_eq!(slug("#/echo"), "echo");
+        assert_eq!(slug("#/chat"), "chat");
+        assert_eq!(slug("#/ticker"), "ticker");
+        assert_eq!(slug("#/nowhere"), "echo");
+        for route in Route::all() {
+            assert_eq!(Route::from_hash(&route.href()), route);
         }
+        assert_eq!(Route::all().count(), DEMOS.len());
     }
 }

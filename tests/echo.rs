@@ -6,8 +6,8 @@ use common::{Mounted, server};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wslab::demos::{
+    echo::hello::{HelloDemo, HelloDemoProps},
     echo::{EchoDemo, EchoDemoProps},
-    hello::{HelloDemo, HelloDemoProps},
 };
 
 wasm_bindgen_test_configure!(run_in_browser);

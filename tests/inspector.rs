@@ -11,8 +11,8 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use wslab::{
     demos::{
+        echo::hello::{HelloDemo, HelloDemoProps},
         echo::{EchoDemo, EchoDemoProps},
-        hello::{HelloDemo, HelloDemoProps},
         reliable::{ReliableDemo, ReliableDemoProps},
         ticker::{TickerDemo, TickerDemoProps},
     },

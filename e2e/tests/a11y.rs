@@ -13,7 +13,7 @@ mod common;
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
-use common::{PAGES, open_source, show_with_data};
+use common::{open_source, pages, show_with_data};
 use serde_json::{Value, json};
 use wslab_e2e::{ARROW_RIGHT, AppServer, ChromeDriver, ENTER, Session};
 
@@ -167,7 +167,7 @@ fn axe_finds_nothing_serious_on_any_page_in_any_look() -> Result<()> {
         } else {
             server.url("/")
         };
-        for name in PAGES {
+        for name in pages() {
             show_with_data(&page, &base, name)?;
             open_source(&page)?;
             // The message inspectors too, with their frames listed.

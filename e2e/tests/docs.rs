@@ -6,7 +6,7 @@
 mod common;
 
 use anyhow::{Context, Result};
-use common::{PAGES, open_source, root};
+use common::{open_source, pages, root};
 use serde_json::{Value, json};
 use wslab_e2e::{AppServer, ChromeDriver, Session};
 
@@ -58,7 +58,7 @@ fn every_page_shows_its_real_source_files() -> Result<()> {
     let driver = ChromeDriver::start()?;
     let page = Session::start(&driver, 1280, 900)?;
     let mut shown = 0;
-    for name in PAGES {
+    for name in pages() {
         page.goto(&server.url(&format!("/#/{name}")))?;
         open_source(&page)?;
         let files = listed_files(&page)?;
@@ -156,7 +156,7 @@ fn a_source_that_cannot_be_loaded_says_so_and_can_be_retried() -> Result<()> {
             .starts_with("Could not load src/demos/echo.rs: "))
     })?;
     // The other files still load.
-    assert!(show_file(&page, 1, "src/demos/hello.rs")?.contains("HelloDemo"));
+    assert!(show_file(&page, 1, "src/demos/echo/hello.rs")?.contains("HelloDemo"));
     page.click("#source-tab-0")?;
     page.wait_for("the failure again", |p| Ok(p.text("#source-error").is_ok()))?;
     page.cdp("Network.setBlockedURLs", json!({ "urls": [] }))?;
@@ -188,7 +188,7 @@ fn the_language_switch_translates_the_page_around_the_demos_and_is_remembered() 
     assert_eq!(page.text("#source-title")?, "Code source");
     assert_eq!(
         page.execute("return document.title;", json!([]))?,
-        json!("wslab — démos WebSocket en Rust")
+        json!("Écho · wslab — démos WebSocket en Rust")
     );
     assert_eq!(
         page.execute(

@@ -4,6 +4,7 @@
 //! only the lines it missed.
 
 mod client;
+pub mod doc;
 mod lines;
 mod list;
 pub mod state;
@@ -17,11 +18,25 @@ use wslab_protocol::chat::DEFAULT_ROOM;
 use yew::prelude::*;
 
 use crate::{
-    demos::{on_enter, use_prefilled, value_of},
+    demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
+    settings::endpoint,
     socket::{ReliableEvent, reliable::Status, use_reliable_with_tap},
+    widgets::fields::{on_enter, use_prefilled, value_of},
 };
 use state::{Action, ChatState};
+
+/// The chat page in the registry.
+pub static DEMO: Demo = Demo {
+    slug: "chat",
+    name: Words {
+        en: "Chat",
+        fr: "Discussion",
+    },
+    endpoints: &[wslab_protocol::chat::PATH],
+    doc: &doc::DOC,
+    view: |server| html! { <ChatDemo url={endpoint(server, wslab_protocol::chat::PATH)} /> },
+};
 
 /// Props of [`ChatDemo`].
 #[derive(Properties, PartialEq)]

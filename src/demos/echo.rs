@@ -8,17 +8,43 @@
 //! `alert`. Added: the server URL, an optional subprotocol, binary
 //! send, a close code and reason, and the socket's live properties.
 
+pub mod doc;
+pub mod hello;
+pub mod state;
+
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{
-        on_enter,
-        socket_log::{Action, SocketLogState, parse_close_code, view_log, view_status},
-        use_prefilled, value_of,
-    },
+    demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
+    settings::endpoint,
     socket::{Message, OpenOptions, use_socket_with_tap},
+    widgets::{
+        fields::{on_enter, use_prefilled, value_of},
+        log::view_log,
+    },
+};
+use hello::HelloDemo;
+use state::{Action, SocketLogState, parse_close_code, view_status};
+
+/// The echo page in the registry: the echo demo beside the one-shot hello.
+pub static DEMO: Demo = Demo {
+    slug: "echo",
+    name: Words {
+        en: "Echo",
+        fr: "Écho",
+    },
+    endpoints: &["/echo", "/hello"],
+    doc: &doc::DOC,
+    view: |server| {
+        html! {
+            <div class="pair">
+                <EchoDemo default_url={endpoint(server, "/echo")} />
+                <HelloDemo url={endpoint(server, "/hello")} />
+            </div>
+        }
+    },
 };
 
 /// Props of [`EchoDemo`].

@@ -2,6 +2,7 @@
 //! reconnect with backoff, and buttons that make the server misbehave so you can watch
 //! the connection recover.
 
+pub mod doc;
 pub mod state;
 
 use std::{collections::VecDeque, rc::Rc};
@@ -11,12 +12,30 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    demos::{on_enter, socket_log::view_log, ticker::Sparkline, use_prefilled, value_of},
+    demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
+    settings::endpoint,
     socket::{
         ReliableAgent,
         reliable::{Heartbeat, Policy, Status},
     },
+    widgets::{
+        fields::{on_enter, use_prefilled, value_of},
+        log::view_log,
+        sparkline::Sparkline,
+    },
+};
+
+/// The reliable connection page in the registry.
+pub static DEMO: Demo = Demo {
+    slug: "reliable",
+    name: Words {
+        en: "Reliable",
+        fr: "Connexion fiable",
+    },
+    endpoints: &["/api"],
+    doc: &doc::DOC,
+    view: |server| html! { <ReliableDemo url={endpoint(server, "/api")} /> },
 };
 use state::{Action, ReliableView, describe};
 
@@ -239,7 +258,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>
-                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} /></dd>
+                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={crate::socket::reliable::RTT_KEPT} /></dd>
                 <dt>{ "Outbox" }</dt>
                 <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
             </dl>

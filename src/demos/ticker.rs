@@ -7,9 +7,10 @@
 //! symbol's snapshot brings its row up to date.
 
 mod client;
+pub mod doc;
 pub mod state;
 
-use std::{cell::RefCell, collections::VecDeque, fmt::Write, rc::Rc};
+use std::{cell::RefCell, rc::Rc};
 
 pub use client::LiveDataClient;
 use gloo_render::{AnimationFrame, request_animation_frame};
@@ -18,10 +19,27 @@ use wslab_protocol::stocks::{CATALOGUE, Quote};
 use yew::prelude::*;
 
 use crate::{
-    demos::{on_enter, use_prefilled, value_of},
+    demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
+    settings::endpoint,
     socket::{Message, ReliableEvent, SocketEvent, reliable::Status, use_reliable_with_tap},
     vec_map::VecMap,
+    widgets::{
+        fields::{on_enter, use_prefilled, value_of},
+        sparkline::Sparkline,
+    },
+};
+
+/// The ticker page in the registry.
+pub static DEMO: Demo = Demo {
+    slug: "ticker",
+    name: Words {
+        en: "Ticker",
+        fr: "Cotations",
+    },
+    endpoints: &[wslab_protocol::stocks::PATH],
+    doc: &doc::DOC,
+    view: |server| html! { <TickerDemo url={endpoint(server, wslab_protocol::stocks::PATH)} /> },
 };
 use state::{
     Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
@@ -344,52 +362,8 @@ pub fn TickerRow(props: &TickerRowProps) -> Html {
             <td class={classes!("price", flash)} role="cell">{ format_price(row.price) }</td>
             <td class={classes!("change", change_class)} style={colour} role="cell">{ format_change(row.change) }</td>
             <td class="volume" role="cell">{ format_volume(row.volume) }</td>
-            <td class="trend" role="cell"><Sparkline points={row.history.clone()} /></td>
+            <td class="trend" role="cell"><Sparkline points={row.history.clone()} capacity={SPARK_POINTS} /></td>
             <td role="cell"><button class="remove" onclick={remove} aria-label={format!("Remove {}", row.symbol)}>{ "✕" }</button></td>
         </tr>
-    }
-}
-
-/// Props of [`Sparkline`].
-#[derive(Properties)]
-pub struct SparklineProps {
-    /// Prices, oldest first.
-    pub points: Rc<VecDeque<f64>>,
-}
-
-impl PartialEq for SparklineProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.points, &other.points)
-    }
-}
-
-/// A small SVG line of the recent prices; redrawn only when a point is added.
-#[component]
-pub fn Sparkline(props: &SparklineProps) -> Html {
-    const WIDTH: f64 = 80.0;
-    const HEIGHT: f64 = 20.0;
-    let history = &props.points;
-    let (low, high) = history
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(*p), hi.max(*p))
-        });
-    let span = (high - low).max(f64::EPSILON);
-    let step = WIDTH / (SPARK_POINTS - 1) as f64;
-    let mut points = String::with_capacity(history.len() * 10);
-    for (i, price) in history.iter().enumerate() {
-        let x = i as f64 * step;
-        let y = HEIGHT - 1.0 - (price - low) / span * (HEIGHT - 2.0);
-        let _ = write!(
-            points,
-            "{},{} ",
-            crate::format::fixed(x, 1),
-            crate::format::fixed(y, 1)
-        );
-    }
-    html! {
-        <svg class="spark" width="80" height="20" viewBox="0 0 80 20" aria-hidden="true">
-            <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
-        </svg>
     }
 }

@@ -239,7 +239,7 @@ struct Slot {
 }
 
 /// Round trips kept for the sparkline.
-const RTT_KEPT: usize = 30;
+pub const RTT_KEPT: usize = 30;
 
 /// The reliable connection's state.
 #[derive(Debug, Clone)]

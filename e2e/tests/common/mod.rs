@@ -7,8 +7,10 @@ use anyhow::Result;
 use serde_json::json;
 use wslab_e2e::Session;
 
-/// The pages, by hash route.
-pub const PAGES: [&str; 4] = ["echo", "chat", "ticker", "reliable"];
+/// The pages, by hash route: every demo of the app's registry.
+pub fn pages() -> impl Iterator<Item = &'static str> {
+    wslab::demos::DEMOS.iter().map(|demo| demo.slug)
+}
 
 /// The workspace root (for reading the real source files).
 pub fn root() -> std::path::PathBuf {
@@ -22,7 +24,8 @@ pub fn has_line(page: &Session, css: &str, text: &str) -> Result<bool> {
 
 /// Shows `name` (a route) and puts data on it the way a user would: the echo page opened
 /// and echoed, the chat joined with a line said, the ticker streaming, the reliable
-/// connection open with a round trip measured.
+/// connection open. A page without its own steps here is shown once its message
+/// inspector has a frame.
 pub fn show_with_data(page: &Session, base: &str, name: &str) -> Result<()> {
     page.goto(&format!("{base}#/{name}"))?;
     match name {
@@ -75,7 +78,14 @@ pub fn show_with_data(page: &Session, base: &str, name: &str) -> Result<()> {
                 Ok(p.text("#reliable-status")? == "open")
             })?;
         }
-        other => anyhow::bail!("no page {other}"),
+        _ => {
+            page.wait_for("a frame in the page's inspector", |p| {
+                Ok(p.execute(
+                    "return document.querySelector('details.inspector .inspector-frame') !== null;",
+                    json!([]),
+                )? == json!(true))
+            })?;
+        }
     }
     Ok(())
 }

@@ -8,11 +8,11 @@ use wslab_protocol::close::code_name;
 use yew::{AttrValue, Reducible};
 
 use crate::{
-    demos::socket_log::{Log, LogKind},
     socket::{
         Message, ReliableEvent, Snapshot, SocketEvent,
         reliable::{Millis, Status},
     },
+    widgets::log::{Log, LogKind},
 };
 
 /// The demo as the page shows it.

@@ -3,13 +3,14 @@
 
 use yew::prelude::*;
 
+use super::state::{Action, SocketLogState};
 use crate::{
-    demos::{
-        socket_log::{Action, SocketLogState, view_log},
-        use_prefilled, value_of,
-    },
     inspector::{Inspector, use_inspector},
     socket::{Message, OpenOptions, ReadyState, use_socket_with_tap},
+    widgets::{
+        fields::{use_prefilled, value_of},
+        log::view_log,
+    },
 };
 
 /// Props of [`HelloDemo`].
