@@ -9,6 +9,7 @@
 
 pub mod chat;
 pub mod echo;
+pub mod parallel;
 pub mod reliable;
 pub mod ticker;
 
@@ -62,7 +63,13 @@ impl PartialEq for Demo {
 }
 
 /// Every demo, in navigation order; the first is the home page.
-pub static DEMOS: [&Demo; 4] = [&echo::DEMO, &chat::DEMO, &ticker::DEMO, &reliable::DEMO];
+pub static DEMOS: [&Demo; 5] = [
+    &echo::DEMO,
+    &chat::DEMO,
+    &ticker::DEMO,
+    &reliable::DEMO,
+    &parallel::DEMO,
+];
 
 #[cfg(test)]
 mod tests {

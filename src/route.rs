@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(slug("#/echo"), "echo");
         assert_eq!(slug("#/chat"), "chat");
         assert_eq!(slug("#/ticker"), "ticker");
+        assert_eq!(slug("#/parallel"), "parallel");
         assert_eq!(slug("#/nowhere"), "echo");
         for route in Route::all() {
             assert_eq!(Route::from_hash(&route.href()), route);

@@ -14,6 +14,7 @@
 use wslab_protocol::{
     api::FaultRefused,
     chat::{ChatEvent, Incoming},
+    parallel::ParallelEvent,
     stocks::StockEvent,
 };
 
@@ -41,6 +42,18 @@ pub fn stock_event(text: &str) -> Option<StockEvent> {
     }
 }
 
+/// A `/parallel` server frame, as [`ParallelEvent::read`] reads it.
+pub fn parallel_event(text: &str) -> Option<ParallelEvent> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        browser::parallel_fields(text).and_then(ParallelEvent::from_fields)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        ParallelEvent::read(text)
+    }
+}
+
 /// An `/api` frame refusing a fault, as [`FaultRefused::read`] reads it.
 pub fn fault_refused(text: &str) -> Option<FaultRefused> {
     // Only a JSON object can be one: `pong` and echoed text cost no parsing.
@@ -64,7 +77,9 @@ mod browser {
 
     use js_sys::{Array, JSON, Reflect};
     use wasm_bindgen::JsValue;
-    use wslab_protocol::{api::FaultRefusedFields, chat::ChatFields, stocks::StockFields};
+    use wslab_protocol::{
+        api::FaultRefusedFields, chat::ChatFields, parallel::ParallelFields, stocks::StockFields,
+    };
 
     /// The largest whole number a JavaScript number holds exactly (2^53 − 1).
     const MAX_EXACT: f64 = 9_007_199_254_740_991.0;
@@ -93,6 +108,21 @@ mod browser {
             price: object.number("price")?,
             change: object.number("change")?,
             volume: object.whole("volume")?,
+            message: object.string("message")?,
+        })
+    }
+
+    /// The fields of a `/parallel` frame; `None` if it is not a JSON object of the right
+    /// types.
+    pub fn parallel_fields(text: &str) -> Option<ParallelFields> {
+        let object = Object::parse(text)?;
+        Some(ParallelFields {
+            kind: object.string("type")?,
+            host: object.string("host")?,
+            port: object.whole("port")?,
+            n: object.whole("n")?,
+            text: object.string("text")?,
+            after_tick: object.whole("after_tick")?,
             message: object.string("message")?,
         })
     }

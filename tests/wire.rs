@@ -5,7 +5,9 @@
 
 use wasm_bindgen_test::*;
 use wslab::wire;
-use wslab_protocol::{api::FaultRefused, chat::ChatEvent, stocks::StockEvent};
+use wslab_protocol::{
+    api::FaultRefused, chat::ChatEvent, parallel::ParallelEvent, stocks::StockEvent,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -53,6 +55,13 @@ const FRAMES: &[&str] = &[
     r#"{"type":"error","fault":"restart","message":"restart drills are off on this server"}"#,
     r#"{"type":"fault","fault":{"fault":"restart","seconds":3}}"#,
     r#"{"type":"error","fault":"restart"}"#,
+    // `/parallel`: every event, a port out of range, a tick without its number.
+    r#"{"type":"address","host":"127.0.0.1","port":54321}"#,
+    r#"{"type":"address","host":"203.0.113.7","port":null}"#,
+    r#"{"type":"address","host":"127.0.0.1","port":70000}"#,
+    r#"{"type":"tick","n":3}"#,
+    r#"{"type":"tick"}"#,
+    r#"{"type":"reply","text":"bonjour","after_tick":2}"#,
     // Not JSON, or not an object.
     "",
     "ping",
@@ -84,6 +93,25 @@ fn stock_frames_read_alike() {
             "stocks frame {frame}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn parallel_frames_read_alike() {
+    for frame in FRAMES {
+        assert_eq!(
+            wire::parallel_event(frame),
+            ParallelEvent::read(frame),
+            "parallel frame {frame}"
+        );
+    }
+    assert!(
+        FRAMES
+            .iter()
+            .filter(|f| wire::parallel_event(f).is_some())
+            .count()
+            >= 5,
+        "the table holds every /parallel event"
+    );
 }
 
 #[wasm_bindgen_test]

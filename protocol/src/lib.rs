@@ -11,4 +11,5 @@ pub mod chat;
 pub mod close;
 pub mod decode;
 pub mod hello;
+pub mod parallel;
 pub mod stocks;

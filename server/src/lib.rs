@@ -30,6 +30,7 @@ pub mod gate;
 pub mod hello;
 pub mod limits;
 pub mod market;
+pub mod parallel;
 pub mod peer;
 mod rate;
 mod shutdown;
@@ -176,6 +177,7 @@ pub fn app(config: &Config, state: AppState) -> Router {
         .route(wslab_protocol::chat::PATH, get(chat::upgrade))
         .route(wslab_protocol::stocks::PATH, get(stocks::upgrade))
         .route("/api", get(api::upgrade))
+        .route(wslab_protocol::parallel::PATH, get(parallel::upgrade))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,

@@ -24,8 +24,8 @@ pub fn has_line(page: &Session, css: &str, text: &str) -> Result<bool> {
 
 /// Shows `name` (a route) and puts data on it the way a user would: the echo page opened
 /// and echoed, the chat joined with a line said, the ticker streaming, the reliable
-/// connection open. A page without its own steps here is shown once its message
-/// inspector has a frame.
+/// connection open, the parallel page answered between its ticks. A page without its own
+/// steps here is shown once its message inspector has a frame.
 pub fn show_with_data(page: &Session, base: &str, name: &str) -> Result<()> {
     page.goto(&format!("{base}#/{name}"))?;
     match name {
@@ -77,6 +77,13 @@ pub fn show_with_data(page: &Session, base: &str, name: &str) -> Result<()> {
             page.wait_for("the reliable connection", |p| {
                 Ok(p.text("#reliable-status")? == "open")
             })?;
+        }
+        "parallel" => {
+            page.wait_for("the address", |p| {
+                Ok(p.text("#parallel-address")?.starts_with("127.0.0.1:"))
+            })?;
+            page.type_into("#parallel-input", "Bonjour\n")?;
+            page.wait_for("the reply", |p| Ok(p.text("#parallel-replies")? == "1"))?;
         }
         _ => {
             page.wait_for("a frame in the page's inspector", |p| {

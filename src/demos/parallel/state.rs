@@ -1,0 +1,226 @@
+//! The parallel demo's state: the connection's phase, the address the server sees, the two
+//! streams counted, and one timeline where they interleave. A pure reducer.
+
+use std::rc::Rc;
+
+use wslab_protocol::{close::code_name, parallel::ParallelEvent};
+use yew::{AttrValue, Reducible};
+
+use crate::{
+    socket::{Message, SocketError, SocketEvent},
+    widgets::log::{Log, LogKind},
+};
+
+/// Where the connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// No socket (at first, and after a close).
+    #[default]
+    Closed,
+    /// The handshake is under way.
+    Connecting,
+    /// Open: ticks arrive and messages can be sent.
+    Open,
+}
+
+/// The demo as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParallelState {
+    /// Where the connection is.
+    pub phase: Phase,
+    /// The client's address as the server sees it (`host:port`, or the host alone behind
+    /// a proxy), once told.
+    pub address: Option<AttrValue>,
+    /// The last tick's number.
+    pub ticks: u64,
+    /// Replies received on this connection.
+    pub replies: u64,
+    /// Both streams and the connection's events, in the order they came.
+    pub log: Log,
+}
+
+/// Everything that changes a [`ParallelState`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The user asked to connect and the socket was created.
+    Connecting,
+    /// An event from the socket.
+    Socket(SocketEvent),
+    /// The user sent this text.
+    Sent(AttrValue),
+    /// A request was refused before reaching the network.
+    Refused(SocketError),
+}
+
+impl Reducible for ParallelState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if matches!(action, Action::Socket(SocketEvent::Buffered(_))) {
+            return self;
+        }
+        let mut next = Rc::unwrap_or_clone(self);
+        match action {
+            Action::Connecting => {
+                next.phase = Phase::Connecting;
+                next.address = None;
+                next.ticks = 0;
+                next.replies = 0;
+                next.log.push(LogKind::Info, "connecting…");
+            }
+            Action::Socket(event) => next.apply(event),
+            Action::Sent(text) => next.log.push(LogKind::Sent, format!("→ {text}")),
+            Action::Refused(error) => {
+                if matches!(
+                    error,
+                    SocketError::InvalidUrl { .. } | SocketError::Unsupported
+                ) {
+                    next.phase = Phase::Closed;
+                }
+                next.log.push(LogKind::Error, error.to_string());
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+impl ParallelState {
+    fn apply(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open { .. } => {
+                self.phase = Phase::Open;
+                self.log.push(LogKind::Info, "open");
+            }
+            SocketEvent::Message(Message::Text(text)) => match crate::wire::parallel_event(&text) {
+                Some(event) => self.on_event(event),
+                None => self.log.push(LogKind::Received, text),
+            },
+            SocketEvent::Message(bytes @ Message::Bytes(_)) => {
+                self.log.push(LogKind::Received, bytes.to_string());
+            }
+            SocketEvent::Buffered(_) => {}
+            SocketEvent::Error => self.log.push(LogKind::Error, "connection error"),
+            SocketEvent::Close(close) => {
+                self.phase = Phase::Closed;
+                self.log.push(
+                    if close.was_clean {
+                        LogKind::Info
+                    } else {
+                        LogKind::Error
+                    },
+                    format!("closed: {} ({})", close.code, code_name(close.code)),
+                );
+            }
+            SocketEvent::Failed(error) => self.log.push(LogKind::Error, error.to_string()),
+        }
+    }
+
+    fn on_event(&mut self, event: ParallelEvent) {
+        match event {
+            ParallelEvent::Address { host, port } => {
+                let address = match port {
+                    Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                };
+                self.log
+                    .push(LogKind::Info, format!("the server sees you as {address}"));
+                self.address = Some(address.into());
+            }
+            ParallelEvent::Tick { n } => {
+                self.ticks = n;
+                self.log.push(LogKind::Received, format!("⏱ tick {n}"));
+            }
+            ParallelEvent::Reply { text, after_tick } => {
+                self.replies += 1;
+                self.log.push(
+                    LogKind::Received,
+                    format!("↩ reply \"{text}\" (after tick {after_tick})"),
+                );
+            }
+            ParallelEvent::Error { message } => self.log.push(LogKind::Error, message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::CloseEvent;
+
+    fn text(frame: &str) -> Action {
+        Action::Socket(SocketEvent::Message(Message::Text(frame.to_owned())))
+    }
+
+    fn lines(state: &ParallelState) -> Vec<&str> {
+        state.log.entries().map(|e| e.text.as_str()).collect()
+    }
+
+    #[test]
+    fn both_streams_interleave_on_one_timeline() {
+        let state = [
+            Action::Connecting,
+            Action::Socket(SocketEvent::Open {
+                url: "ws://127.0.0.1:8080/parallel".into(),
+                protocol: String::new(),
+            }),
+            text(r#"{"type":"address","host":"127.0.0.1","port":50123}"#),
+            text(r#"{"type":"tick","n":1}"#),
+            Action::Sent("bonjour".into()),
+            text(r#"{"type":"reply","text":"bonjour","after_tick":1}"#),
+            text(r#"{"type":"tick","n":2}"#),
+            text("not json"),
+            Action::Socket(SocketEvent::Close(CloseEvent {
+                code: 1000,
+                reason: String::new(),
+                was_clean: true,
+            })),
+        ]
+        .into_iter()
+        .fold(Rc::new(ParallelState::default()), |state, action| {
+            state.reduce(action)
+        });
+        assert_eq!(
+            lines(&state),
+            [
+                "connecting…",
+                "open",
+                "the server sees you as 127.0.0.1:50123",
+                "⏱ tick 1",
+                "→ bonjour",
+                "↩ reply \"bonjour\" (after tick 1)",
+                "⏱ tick 2",
+                "not json",
+                "closed: 1000 (Normal Closure)",
+            ]
+        );
+        assert_eq!((state.ticks, state.replies), (2, 1));
+        assert_eq!(state.address.as_deref(), Some("127.0.0.1:50123"));
+        assert_eq!(state.phase, Phase::Closed);
+    }
+
+    #[test]
+    fn a_forwarded_or_ipv6_address_reads_as_written_and_a_new_connection_starts_over() {
+        let state = Rc::new(ParallelState::default()).reduce(text(
+            r#"{"type":"address","host":"203.0.113.7","port":null}"#,
+        ));
+        assert_eq!(state.address.as_deref(), Some("203.0.113.7"));
+        let state = state.reduce(text(r#"{"type":"address","host":"::1","port":4000}"#));
+        assert_eq!(state.address.as_deref(), Some("[::1]:4000"));
+        let state = state
+            .reduce(text(r#"{"type":"tick","n":9}"#))
+            .reduce(Action::Connecting);
+        assert_eq!(
+            (state.ticks, state.replies, state.address.clone()),
+            (0, 0, None)
+        );
+        assert_eq!(state.phase, Phase::Connecting);
+    }
+
+    #[test]
+    fn buffered_amounts_skip_the_render() {
+        let state = Rc::new(ParallelState::default());
+        let same = Rc::clone(&state).reduce(Action::Socket(SocketEvent::Buffered(12)));
+        assert!(Rc::ptr_eq(&state, &same));
+    }
+}
