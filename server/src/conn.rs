@@ -8,8 +8,9 @@
 //! - counts incoming messages against [`Limits::message_rate`] and ends the connection
 //!   (close 1008) when the peer sends faster than that for longer than the burst allows.
 //!
-//! Both show up to the handler as a read error, which [`crate::Ending::after_read_error`]
-//! turns into the close code; the handler needs no code of its own for them.
+//! Both show up to the handler as a [`ReadError::Violation`], which
+//! [`crate::Ending::after_read_error`] turns into the close code; the handler needs no code
+//! of its own for them.
 //!
 //! Writing, it fails a write that has waited [`Limits::write_timeout`] for the peer to take
 //! bytes ([`Violation::WriteTimeout`]): a peer that stops reading would otherwise hold the
@@ -42,6 +43,18 @@ pub enum Violation {
     /// A write waited longer than the write timeout for the peer to read.
     #[error("the peer stopped reading")]
     WriteTimeout,
+}
+
+/// Why reading a [`Conn`] failed: its own limits, or the WebSocket layer (a message or frame
+/// over the size limit, text that is not UTF-8, a protocol violation, the peer gone).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The connection broke one of the server's limits.
+    #[error(transparent)]
+    Violation(Violation),
+    /// The WebSocket layer refused what arrived, or the connection broke.
+    #[error(transparent)]
+    Socket(axum::Error),
 }
 
 /// Server pings for one connection: the pure [`Keepalive`] plus its timer.
@@ -114,7 +127,7 @@ impl Conn {
     }
 
     /// The next message, `None` once the connection has ended.
-    pub async fn recv(&mut self) -> Option<Result<Message, axum::Error>> {
+    pub async fn recv(&mut self) -> Option<Result<Message, ReadError>> {
         self.next().await
     }
 
@@ -186,36 +199,39 @@ impl Conn {
 }
 
 impl Stream for Conn {
-    type Item = Result<Message, axum::Error>;
+    type Item = Result<Message, ReadError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         // After a failure the limits stop counting, so the close handshake that follows
         // reads normally.
-        let fail = |this: &mut Self, error: axum::Error| {
+        let fail = |this: &mut Self, error: ReadError| {
             this.pings = None;
             this.rate = None;
             Poll::Ready(Some(Err(error)))
         };
         if let Err(error) = this.poll_ping(cx) {
-            return fail(this, error);
+            return fail(this, ReadError::Socket(error));
         }
         match this.socket.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(message))) => {
                 if let Err(violation) = this.arrived() {
-                    return fail(this, axum::Error::new(violation));
+                    return fail(this, ReadError::Violation(violation));
                 }
                 return Poll::Ready(Some(Ok(message)));
             }
-            Poll::Ready(other) => return Poll::Ready(other),
+            Poll::Ready(Some(Err(error))) => {
+                return Poll::Ready(Some(Err(ReadError::Socket(error))));
+            }
+            Poll::Ready(None) => return Poll::Ready(None),
             Poll::Pending => {}
         }
         if let Err(violation) = this.poll_timer(cx) {
-            return fail(this, axum::Error::new(violation));
+            return fail(this, ReadError::Violation(violation));
         }
         // A ping the timer just queued goes out now (or registers for when it can).
         if let Err(error) = this.poll_ping(cx) {
-            return fail(this, error);
+            return fail(this, ReadError::Socket(error));
         }
         Poll::Pending
     }

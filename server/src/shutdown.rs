@@ -17,7 +17,7 @@ use tokio::{sync::Notify, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use wslab_protocol::close;
 
-use crate::conn::{Conn, Violation};
+use crate::conn::{Conn, ReadError, Violation};
 
 /// How long a closing connection waits for the peer's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
@@ -39,22 +39,22 @@ impl Ending {
     /// for text that is not UTF-8, 1002 for a protocol violation, 1011 for a peer that did
     /// not answer the keepalive ping, 1008 for one that sent too fast. Anything else (the
     /// peer vanished) just ends.
-    pub fn after_read_error(error: axum::Error) -> Self {
+    pub fn after_read_error(error: ReadError) -> Self {
         use tungstenite::Error;
-        let inner = error.into_inner();
-        match inner.downcast_ref::<Violation>() {
-            Some(Violation::PingTimeout) => {
+        let error = match error {
+            ReadError::Violation(Violation::PingTimeout) => {
                 return Self::Refuse(close::INTERNAL_ERROR, "keepalive ping timeout");
             }
-            Some(Violation::TooManyMessages) => {
+            ReadError::Violation(Violation::TooManyMessages) => {
                 return Self::Refuse(close::POLICY_VIOLATION, "too many messages");
             }
             // Nothing more can be written to a peer that does not read, not even a close.
             // (Handlers see this one from a send, and end; it is here for completeness.)
-            Some(Violation::WriteTimeout) => return Self::Drop,
-            None => {}
-        }
-        match inner.downcast_ref::<Error>() {
+            ReadError::Violation(Violation::WriteTimeout) => return Self::Drop,
+            ReadError::Socket(error) => error,
+        };
+        // axum boxes the WebSocket layer's error; its kind decides the code.
+        match error.into_inner().downcast_ref::<Error>() {
             Some(Error::Capacity(_)) => Self::Refuse(close::MESSAGE_TOO_BIG, "message too big"),
             Some(Error::Utf8(_)) => Self::Refuse(close::INVALID_PAYLOAD, "text is not valid UTF-8"),
             Some(Error::Protocol(_)) => Self::Refuse(close::PROTOCOL_ERROR, "protocol error"),
@@ -66,34 +66,6 @@ impl Ending {
 impl From<()> for Ending {
     fn from((): ()) -> Self {
         Self::Graceful
-    }
-}
-
-/// Where the reader half of a split socket leaves its read error, so the session can end
-/// with the close code it calls for once the halves are joined again.
-#[derive(Debug, Default)]
-pub(crate) struct ReadFailure(Mutex<Option<Ending>>);
-
-impl ReadFailure {
-    /// The message; or, for an error, `None` after noting the close it calls for.
-    pub(crate) fn check(&self, read: Result<Message, axum::Error>) -> Option<Message> {
-        match read {
-            Ok(message) => Some(message),
-            Err(error) => {
-                *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Ending::after_read_error(error));
-                None
-            }
-        }
-    }
-
-    /// How the session ends: the noted close, or gracefully.
-    pub(crate) fn ending(&self) -> Ending {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .unwrap_or_default()
     }
 }
 

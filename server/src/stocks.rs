@@ -33,7 +33,6 @@ use crate::{
     AppState, Conn, Ending,
     gate::Slot,
     market::{Feed, symbol_index},
-    shutdown::ReadFailure,
 };
 
 /// How often the generator wakes up; each wake makes `rate × elapsed` quotes.
@@ -227,11 +226,12 @@ async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
     let ready = Notify::new();
     let (mut sink, mut stream) = socket.split();
 
-    let read_failure = ReadFailure::default();
+    // The reader says how the session ends: its read error's close, or a plain one.
     let reader = async {
         while let Some(read) = stream.next().await {
-            let Some(message) = read_failure.check(read) else {
-                return;
+            let message = match read {
+                Ok(message) => message,
+                Err(error) => return Ending::after_read_error(error),
             };
             let text = match message {
                 Message::Text(text) if text.as_str() == "ping" => {
@@ -247,7 +247,7 @@ async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
                     continue;
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
-                Message::Close(_) => return,
+                Message::Close(_) => return Ending::Graceful,
             };
             match StockRequest::decode(text.as_str()) {
                 Ok(request) => apply(&mut lock(&feed), &mut lock(&outbox), request),
@@ -255,6 +255,7 @@ async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
             }
             ready.notify_one();
         }
+        Ending::Graceful
     };
     let generator = async {
         let mut interval = tokio::time::interval(TICK);
@@ -293,14 +294,14 @@ async fn session(socket: &mut Conn, config: StocksConfig) -> Ending {
             }
         }
     };
-    tokio::select! {
-        () = reader => {}
-        () = generator => {}
-        () = writer => {}
-    }
+    let ending = tokio::select! {
+        ending = reader => ending,
+        () = generator => Ending::Graceful,
+        () = writer => Ending::Graceful,
+    };
     let conflated = lock(&outbox).conflated;
     tracing::debug!(conflated, "stocks: session ended");
-    read_failure.ending()
+    ending
 }
 
 #[cfg(test)]
