@@ -8,8 +8,9 @@
 //!   demo's socket (see [`crate::socket::tap`]), so no demo logs frames by hand;
 //! - [`InspectorLink`] (from [`use_inspector`]) is that tap: it times each report and hands
 //!   them over in one [`Batch`] per animation frame;
-//! - [`InspectorState`] is the pure reducer (ring, totals, filter, pause; natively tested),
-//!   and [`format`] writes hex, previews, times and NDJSON;
+//! - [`InspectorState`] is the pure reducer (natively tested) over the [`ring`] of frames
+//!   and its totals, the [`filter`] and the pause; [`format`] writes hex, previews, times
+//!   and NDJSON;
 //! - [`Inspector`] is the collapsible panel; it renders rows only while open, and at most
 //!   [`VISIBLE_ROWS`] of them.
 //!
@@ -20,13 +21,15 @@
 //! html! { <Inspector link={inspector} id_prefix="echo" /> }
 //! ```
 
+pub mod filter;
 pub mod format;
 mod link;
+pub mod ring;
 pub mod state;
 mod view;
 
+pub use filter::{DirectionFilter, Filter};
 pub use link::{InspectorLink, use_inspector};
-pub use state::{
-    Action, Batch, DirectionFilter, Filter, Frame, InspectorState, Limits, Tapped, Totals,
-};
+pub use ring::{Batch, Frame, RingLimits, Tapped, Totals};
+pub use state::{Action, InspectorState};
 pub use view::{Inspector, InspectorProps, VISIBLE_ROWS};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::state::Frame;
+use super::ring::Frame;
 use crate::socket::Payload;
 
 /// Characters of a text payload shown in the list (the export has them all).

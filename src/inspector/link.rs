@@ -11,7 +11,7 @@ use std::{
 use gloo_render::{AnimationFrame, request_animation_frame};
 use yew::prelude::*;
 
-use super::state::{Batch, Limits};
+use super::ring::{Batch, RingLimits};
 use crate::socket::{Tap, TapEvent};
 
 /// The demo's handle on its inspector: give [`Self::tap`] to the socket and the link to
@@ -52,7 +52,7 @@ impl InspectorLink {
     /// Adds a report taken at `at_ms` and schedules the hand-over.
     pub fn record(&self, at_ms: f64, event: TapEvent) {
         let mut inner = self.inner.borrow_mut();
-        inner.batch.push(Limits::default(), at_ms, event);
+        inner.batch.push(RingLimits::default(), at_ms, event);
         self.schedule(&mut inner);
     }
 

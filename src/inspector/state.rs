@@ -1,11 +1,11 @@
-//! The inspector's state: a bounded ring of frames, totals, the ready state, the filter and
-//! the pause. A pure reducer fed batches of tapped frames (with their time already taken),
-//! unit-tested natively.
+//! The inspector's reducer: the ring ([`super::ring`]) and its totals, the ready state, the
+//! filter ([`super::filter`]) and the pause. A pure reducer fed batches of tapped frames
+//! (with their time already taken), unit-tested natively.
 //!
 //! Counting rules, as the page labels them:
 //! - the **totals** (messages and bytes, in and out) count every frame since the inspector
 //!   was mounted, including frames the ring has dropped; **Clear** does not reset them;
-//! - **dropped** counts frames that fell out of the ring (over [`Limits`]) since the last
+//! - **dropped** counts frames that fell out of the ring (over [`RingLimits`]) since the last
 //!   Clear;
 //! - while **paused**, the list shown is the one at the moment of the pause; frames are still
 //!   recorded and counted, and [`InspectorState::new_since_pause`] says how many arrived.
@@ -14,284 +14,15 @@ use std::{collections::VecDeque, rc::Rc};
 
 use yew::{AttrValue, Reducible};
 
-use super::format::{contains_ignoring_case, hex, parse_hex, to_ndjson};
-use crate::socket::{Direction, Payload, ReadyState, TapEvent};
-
-/// Frames kept by default.
-pub const CAPACITY: usize = 1_000;
-
-/// Payload bytes kept by default (1,000 frames of 64 KiB would be 64 MiB).
-pub const BYTE_BUDGET: usize = 4 * 1024 * 1024;
+use super::{
+    filter::{DirectionFilter, Filter},
+    format::to_ndjson,
+    ring::{Batch, Frame, RingLimits, Totals, evict},
+};
+use crate::socket::ReadyState;
 
 /// More frames than this within one second and the list stops being announced.
 pub const FLOOD_RATE: u32 = 10;
-
-/// How much the ring keeps; the oldest frames go first when either is exceeded. The newest
-/// frame is always kept, whatever its size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// At most this many frames.
-    pub frames: usize,
-    /// At most this many payload bytes.
-    pub bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            frames: CAPACITY,
-            bytes: BYTE_BUDGET,
-        }
-    }
-}
-
-/// One recorded frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
-    /// Increasing from 0 for every frame seen (dropped ones included); the render key.
-    pub id: u64,
-    /// When it was tapped: milliseconds since the Unix epoch (`Date.now()`).
-    pub at_ms: f64,
-    /// Which way it went.
-    pub direction: Direction,
-    /// Its payload, shared with the tap.
-    pub payload: Payload,
-    /// Payload size in bytes.
-    pub size_bytes: usize,
-}
-
-/// A frame as the tap reported it, before the ring numbers it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tapped {
-    /// When it was tapped (ms since the epoch).
-    pub at_ms: f64,
-    /// Which way it went.
-    pub direction: Direction,
-    /// Its payload.
-    pub payload: Payload,
-}
-
-/// Messages and bytes, in and out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    /// Frames received.
-    pub messages_in: u64,
-    /// Frames sent.
-    pub messages_out: u64,
-    /// Payload bytes received.
-    pub bytes_in: u64,
-    /// Payload bytes sent.
-    pub bytes_out: u64,
-}
-
-impl Totals {
-    /// Counts one frame of `size` bytes.
-    pub fn count(&mut self, direction: Direction, size: usize) {
-        let size = u64::try_from(size).unwrap_or(u64::MAX);
-        let (messages, bytes) = match direction {
-            Direction::In => (&mut self.messages_in, &mut self.bytes_in),
-            Direction::Out => (&mut self.messages_out, &mut self.bytes_out),
-        };
-        *messages = messages.saturating_add(1);
-        *bytes = bytes.saturating_add(size);
-    }
-
-    /// Frames in both directions.
-    pub fn messages(&self) -> u64 {
-        self.messages_in.saturating_add(self.messages_out)
-    }
-
-    fn add(&mut self, other: &Self) {
-        self.messages_in = self.messages_in.saturating_add(other.messages_in);
-        self.messages_out = self.messages_out.saturating_add(other.messages_out);
-        self.bytes_in = self.bytes_in.saturating_add(other.bytes_in);
-        self.bytes_out = self.bytes_out.saturating_add(other.bytes_out);
-    }
-}
-
-/// What the tap collected between two renders, bounded like the ring: frames pushed out of
-/// it are only counted (in [`Batch::overflow`]), so a tab whose animation frames are
-/// suspended does not pile up payloads.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Batch {
-    frames: VecDeque<Tapped>,
-    bytes: usize,
-    ready: Option<ReadyState>,
-    overflow: Totals,
-}
-
-impl Batch {
-    /// Adds what the tap reported at `at_ms`, keeping within `limits`.
-    pub fn push(&mut self, limits: Limits, at_ms: f64, event: TapEvent) {
-        match event {
-            TapEvent::State(ready) => self.ready = Some(ready),
-            TapEvent::Frame(direction, payload) => {
-                self.bytes = self.bytes.saturating_add(payload.len());
-                self.frames.push_back(Tapped {
-                    at_ms,
-                    direction,
-                    payload,
-                });
-                let overflow = &mut self.overflow;
-                evict(&mut self.frames, &mut self.bytes, limits, |gone: Tapped| {
-                    overflow.count(gone.direction, gone.payload.len());
-                });
-            }
-        }
-    }
-
-    /// Whether there is nothing to hand over.
-    pub fn is_empty(&self) -> bool {
-        self.frames.is_empty() && self.ready.is_none() && self.overflow.messages() == 0
-    }
-
-    /// Frames held (not counting the overflow).
-    pub fn len(&self) -> usize {
-        self.frames.len()
-    }
-
-    /// Frames that did not fit and are only counted.
-    pub fn overflow(&self) -> Totals {
-        self.overflow
-    }
-}
-
-/// Something whose payload counts against [`Limits::bytes`].
-trait Weighed {
-    fn weight(&self) -> usize;
-}
-
-impl Weighed for Tapped {
-    fn weight(&self) -> usize {
-        self.payload.len()
-    }
-}
-
-impl Weighed for Frame {
-    fn weight(&self) -> usize {
-        self.size_bytes
-    }
-}
-
-/// Pops the oldest items until `items` fits `limits` (the newest always stays).
-fn evict<T: Weighed>(
-    items: &mut VecDeque<T>,
-    bytes: &mut usize,
-    limits: Limits,
-    mut gone: impl FnMut(T),
-) {
-    while items.len() > limits.frames.max(1) || (*bytes > limits.bytes && items.len() > 1) {
-        let Some(item) = items.pop_front() else {
-            break;
-        };
-        *bytes = bytes.saturating_sub(item.weight());
-        gone(item);
-    }
-}
-
-/// Which directions the list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DirectionFilter {
-    /// Both.
-    #[default]
-    All,
-    /// Received frames only.
-    In,
-    /// Sent frames only.
-    Out,
-}
-
-impl DirectionFilter {
-    /// Every choice, in the order the select lists them.
-    pub const ALL: [Self; 3] = [Self::All, Self::In, Self::Out];
-
-    /// The `<option>` value.
-    pub fn value(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::In => "in",
-            Self::Out => "out",
-        }
-    }
-
-    /// The `<option>` label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::All => "In and out",
-            Self::In => "In (received)",
-            Self::Out => "Out (sent)",
-        }
-    }
-
-    /// The choice for an `<option>` value (anything unknown shows all).
-    pub fn from_value(value: &str) -> Self {
-        match value {
-            "in" => Self::In,
-            "out" => Self::Out,
-            _ => Self::All,
-        }
-    }
-
-    /// Whether a frame going `direction` passes.
-    pub fn admits(self, direction: Direction) -> bool {
-        match self {
-            Self::All => true,
-            Self::In => direction == Direction::In,
-            Self::Out => direction == Direction::Out,
-        }
-    }
-}
-
-/// The list's filter: a case-insensitive substring of text payloads (or of the hex of binary
-/// ones) and a direction.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Filter {
-    /// What to look for; empty matches everything.
-    pub text: AttrValue,
-    /// Which directions to show.
-    pub direction: DirectionFilter,
-}
-
-impl Filter {
-    /// A matcher with the needle prepared once for a whole scan.
-    pub fn matcher(&self) -> Matcher {
-        let needle = super::format::lowercase(self.text.trim());
-        Matcher {
-            bytes: parse_hex(&needle),
-            needle,
-            direction: self.direction,
-        }
-    }
-}
-
-/// A [`Filter`] ready to test many frames.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matcher {
-    needle: String,
-    /// The needle read as hex bytes (`de ad`, `DEAD`), matched against binary payloads.
-    bytes: Option<Vec<u8>>,
-    direction: DirectionFilter,
-}
-
-impl Matcher {
-    /// Whether `frame` passes.
-    pub fn matches(&self, frame: &Frame) -> bool {
-        if !self.direction.admits(frame.direction) {
-            return false;
-        }
-        if self.needle.is_empty() {
-            return true;
-        }
-        match &frame.payload {
-            Payload::Text(text) => contains_ignoring_case(text, &self.needle),
-            Payload::Binary(data) => match &self.bytes {
-                Some(wanted) => crate::text::contains(data, wanted),
-                // Not whole bytes ("d", "e a"): look in the hex as shown.
-                None => crate::text::contains(hex(data).as_bytes(), self.needle.as_bytes()),
-            },
-        }
-    }
-}
 
 /// The list frozen by a pause.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,7 +60,7 @@ impl Flood {
 /// The inspector as the page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InspectorState {
-    limits: Limits,
+    limits: RingLimits,
     /// Shared with a pause's snapshot and the previous state; copied only when both differ.
     frames: Rc<VecDeque<Frame>>,
     bytes: usize,
@@ -345,7 +76,7 @@ pub struct InspectorState {
 
 impl Default for InspectorState {
     fn default() -> Self {
-        Self::new(Limits::default())
+        Self::new(RingLimits::default())
     }
 }
 
@@ -370,7 +101,7 @@ pub enum Action {
 
 impl InspectorState {
     /// An empty inspector keeping within `limits`.
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(limits: RingLimits) -> Self {
         Self {
             limits,
             frames: Rc::default(),
@@ -555,6 +286,10 @@ impl Reducible for InspectorState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        inspector::{filter::DirectionFilter, format::hex},
+        socket::{Direction, Payload, TapEvent},
+    };
 
     fn text(text: &str) -> Payload {
         Payload::Text(text.to_owned().into())
@@ -569,7 +304,7 @@ mod tests {
         let mut batch = Batch::default();
         for (i, (direction, payload)) in frames.into_iter().enumerate() {
             batch.push(
-                Limits::default(),
+                RingLimits::default(),
                 at + i as f64,
                 TapEvent::Frame(direction, payload),
             );
@@ -592,7 +327,7 @@ mod tests {
     }
 
     fn small(frames: usize, bytes: usize) -> Rc<InspectorState> {
-        Rc::new(InspectorState::new(Limits { frames, bytes }))
+        Rc::new(InspectorState::new(RingLimits { frames, bytes }))
     }
 
     #[test]
@@ -669,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_batch_is_bounded_and_its_overflow_is_still_counted() {
-        let limits = Limits {
+        let limits = RingLimits {
             frames: 2,
             bytes: usize::MAX,
         };
@@ -700,11 +435,15 @@ mod tests {
         let mut pending = Batch::default();
         assert!(pending.is_empty());
         pending.push(
-            Limits::default(),
+            RingLimits::default(),
             0.0,
             TapEvent::State(ReadyState::Connecting),
         );
-        pending.push(Limits::default(), 1.0, TapEvent::State(ReadyState::Open));
+        pending.push(
+            RingLimits::default(),
+            1.0,
+            TapEvent::State(ReadyState::Open),
+        );
         assert!(!pending.is_empty());
         let state = record(Rc::default(), pending);
         assert_eq!(state.ready(), ReadyState::Open);
@@ -893,7 +632,7 @@ mod tests {
             let mut batch = Batch::default();
             for i in 0..count {
                 batch.push(
-                    Limits::default(),
+                    RingLimits::default(),
                     start + f64::from(i) * 150.0,
                     TapEvent::Frame(Direction::In, text("x")),
                 );

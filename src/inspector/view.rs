@@ -11,9 +11,11 @@ use web_sys::{HtmlDetailsElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::{
+    filter::DirectionFilter,
     format::{clock, preview},
     link::InspectorLink,
-    state::{Action, CAPACITY, DirectionFilter, Frame, InspectorState},
+    ring::{CAPACITY, Frame},
+    state::{Action, InspectorState},
 };
 use crate::socket::{Direction, Payload, js_message};
 
