@@ -103,7 +103,7 @@ mod tests {
         );
         assert!(!source_url("src/demos/echo.rs").starts_with('/'));
         assert_eq!(tab_label("src/demos/chat/client.rs"), "chat/client.rs");
-        assert_eq!(tab_label("src/socket/reliable.rs"), "socket/reliable.rs");
+        assert_eq!(tab_label("src/socket/reconnect.rs"), "socket/reconnect.rs");
         assert_eq!(tab_label("README.md"), "README.md");
     }
 }

@@ -2,7 +2,7 @@
 //! language is chosen, and every piece of UI chrome (navigation, headings, the source
 //! panel's buttons and messages).
 //!
-//! The demos' texts and ids come from the seed pages and stay as they are in every
+//! The demos' texts and ids come from the original pages and stay as they are in every
 //! language; only what the app adds around them is translated. Everything here is static
 //! data (`&'static str`), so the two languages cost little in the wasm.
 

@@ -3,7 +3,7 @@
 //! wide screens, one under the other on narrow ones).
 //!
 //! The explanation and headings follow the chosen language; the demo itself keeps the
-//! seed pages' English words and ids, so its part of the page is marked `lang="en"`.
+//! original pages' English words and ids, so its part of the page is marked `lang="en"`.
 
 use yew::prelude::*;
 

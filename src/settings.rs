@@ -74,7 +74,7 @@ pub fn origin_server(page_protocol: &str, host: &str) -> String {
 /// What is wrong ([`BaseError::message`] says it in words).
 pub fn normalize_base(input: &str) -> Result<String, BaseError> {
     let input = input.trim().trim_end_matches('/');
-    let (scheme, rest) = crate::text::split_once(input, "://")
+    let (scheme, rest) = crate::lean::text::split_once(input, "://")
         .ok_or_else(|| BaseError::NotAUrl(input.to_owned()))?;
     let scheme = match scheme.to_ascii_lowercase().as_str() {
         "ws" | "http" => "ws",

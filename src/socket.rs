@@ -1,6 +1,6 @@
 //! The doc's `browser.websocket` module, in Rust.
 //!
-//! | Brython (seeds 000, 001, 004)          | here                                       |
+//! | Brython (module page, API reference)   | here                                       |
 //! |----------------------------------------|--------------------------------------------|
 //! | `websocket.supported`                  | [`supported`]                              |
 //! | `WebSocket(url, protocols)`            | [`SocketAgent::open`] with [`OpenOptions`] |
@@ -17,7 +17,7 @@
 
 mod agent;
 mod hook;
-pub mod reliable;
+pub mod reconnect;
 mod reliable_agent;
 pub mod tap;
 pub mod types;

@@ -398,7 +398,7 @@ mod tests {
     }
 
     const A: &str = "src/demos/echo.rs";
-    const B: &str = "src/demos/hello.rs";
+    const B: &str = "src/demos/echo/hello.rs";
 
     #[test]
     fn a_file_is_fetched_once_and_kept() {

@@ -17,7 +17,7 @@ use wslab::{
         ticker::{TickerDemo, TickerDemoProps},
     },
     inspector::VISIBLE_ROWS,
-    socket::reliable::{Heartbeat, Policy},
+    socket::reconnect::{Heartbeat, Policy},
 };
 use yew::BaseComponent;
 

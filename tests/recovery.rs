@@ -18,7 +18,7 @@ use yew::Callback;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
+const FIRST: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
 
 /// Upper bound for a recovery: a 1 s drill plus the backoff of attempts it refused.
 const RECOVERY: std::time::Duration = std::time::Duration::from_secs(30);
@@ -43,7 +43,8 @@ async fn join(demo: &Mounted<ChatDemo>, name: &str, room: &str) {
 }
 
 fn volumes(ticker: &Mounted<TickerDemo>) -> Vec<String> {
-    SEED.iter()
+    FIRST
+        .iter()
         .map(|s| ticker.texts(&format!("#row_{s} td.volume")).concat())
         .collect()
 }

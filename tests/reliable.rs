@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wslab::{
     demos::reliable::{ReliableDemo, ReliableDemoProps},
-    socket::reliable::{Heartbeat, Policy},
+    socket::reconnect::{Heartbeat, Policy},
 };
 
 wasm_bindgen_test_configure!(run_in_browser);

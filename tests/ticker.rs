@@ -39,7 +39,7 @@ async fn subscribes_to_the_seeds_five_symbols_on_open_with_the_seeds_formats() {
     assert_eq!(demo.text("#ticker-title"), "Live Stock Prices");
     let headers = demo.texts("#ticker-table th");
     assert_eq!(headers[..4], ["Symbol", "Price", "Change", "Volume"]);
-    // Rows in the seed's order, cells in the seed's column order.
+    // Rows in the API reference's order, cells in the API reference's column order.
     let symbols = demo.texts("#ticker-table tbody td.symbol");
     assert_eq!(symbols, ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"]);
     for symbol in ["AAPL", "TSLA"] {
@@ -81,7 +81,7 @@ async fn change_is_green_when_up_and_red_when_down() {
         !ups.is_empty() && !downs.is_empty()
     })
     .await;
-    // The seed's colours, set on the cell as the seed does.
+    // The API reference's colours, set on the cell as the API reference's demo does.
     for (selector, colour, sign) in [
         ("td.change.up", "green", '+'),
         ("td.change.down", "red", '-'),
@@ -143,7 +143,7 @@ async fn reconnect_reconnects_even_with_the_same_address() {
     demo.wait_for("the first open", |d| connected(d) == 1).await;
     demo.click("#ticker-rate-apply").await;
     demo.wait_for("a second open", |d| connected(d) == 2).await;
-    // And the seed's rows are subscribed again on the new connection.
+    // And the API reference's rows are subscribed again on the new connection.
     let applied = |d: &Mounted<TickerDemo>| d.text("#ticker-applied").parse::<u64>().unwrap_or(0);
     let before = applied(&demo);
     demo.wait_for("quotes on the new connection", |d| applied(d) >= before + 5)

@@ -4,7 +4,7 @@
 //! that is not JSON. Both must read each frame to the same event, or refuse it alike.
 
 use wasm_bindgen_test::*;
-use wslab::wire;
+use wslab::lean::wire;
 use wslab_protocol::{
     api::FaultRefused, chat::ChatEvent, parallel::ParallelEvent, stocks::StockEvent,
 };
@@ -30,7 +30,7 @@ const FRAMES: &[&str] = &[
     r#"{"type":"typing","username":"Ada"}"#,
     r#"{"username":"Ada","room":"general"}"#,
     r#"{}"#,
-    // The seed's own shapes, without what wslab's server adds (room, id, ts).
+    // The API reference's own shapes, without what wslab's server adds (room, id, ts).
     r#"{"type":"message","username":"Ada","text":"hi"}"#,
     r#"{"type":"leave","username":"Ada"}"#,
     r#"{"type":"message","username":"Ada","text":"hi","room":"general","id":7}"#,

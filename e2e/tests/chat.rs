@@ -61,8 +61,8 @@ fn two_browsers_chat_through_the_server() -> Result<()> {
     Ok(())
 }
 
-/// A chat server written from seed 004 alone, as a class might write one: it relays `join`,
-/// `message` and (on disconnect) `leave` to every connection with only the seed's fields (no
+/// A chat server written from the Brython API reference alone, as a class might write one: it relays `join`,
+/// `message` and (on disconnect) `leave` to every connection with only the API reference's fields (no
 /// `joined`, no room, id or ts), and answers the heartbeat's `ping`. It runs on its own
 /// runtime, stopped when the returned runtime is dropped.
 fn start_seed_chat() -> Result<(tokio::runtime::Runtime, std::net::SocketAddr)> {
@@ -134,7 +134,7 @@ fn start_seed_chat() -> Result<(tokio::runtime::Runtime, std::net::SocketAddr)> 
 }
 
 #[test]
-fn the_chat_page_works_with_a_server_written_after_the_seed() -> Result<()> {
+fn the_chat_page_works_with_a_server_written_from_the_api_reference_alone() -> Result<()> {
     let (_seed_chat, seed_addr) = start_seed_chat()?;
     let server = AppServer::start()?;
     let driver = ChromeDriver::start()?;
@@ -146,7 +146,7 @@ fn the_chat_page_works_with_a_server_written_after_the_seed() -> Result<()> {
             shows(p, "Connected to chat server")
         })?;
     }
-    // No `joined` comes back: each join shows as the seed shows it, on both pages.
+    // No `joined` comes back: each join shows as the API reference's client shows it, on both pages.
     for (page, name) in [(&ada, "Ada"), (&bob, "Bob")] {
         page.type_into("#chat-username", name)?;
         page.click("#chat-join")?;

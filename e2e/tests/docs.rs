@@ -197,7 +197,7 @@ fn the_language_switch_translates_the_page_around_the_demos_and_is_remembered() 
         )?,
         json!("true")
     );
-    // The demo keeps the seed's words and ids, marked as English.
+    // The demo keeps the original pages' words and ids, marked as English.
     assert_eq!(page.text("#openbtn")?, "Open");
     assert_eq!(
         page.execute(

@@ -1,9 +1,9 @@
-//! The ticker page in a real browser: the seed's five rows, live updates, add and remove.
+//! The ticker page in a real browser: the API reference's five rows, live updates, add and remove.
 
 use anyhow::Result;
 use wslab_e2e::{AppServer, ChromeDriver, Session};
 
-const SEED: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
+const FIRST: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
 
 fn row(page: &Session, symbol: &str) -> Result<Vec<String>> {
     page.lines(&format!("#row_{symbol}"))
@@ -15,8 +15,8 @@ fn the_ticker_streams_the_seeds_symbols_and_follows_add_and_remove() -> Result<(
     let driver = ChromeDriver::start()?;
     let page = Session::start(&driver, 1000, 900)?;
     page.goto(&server.url("/#/ticker"))?;
-    page.wait_for("the seed's five rows", |p| {
-        Ok(SEED
+    page.wait_for("the API reference's five rows", |p| {
+        Ok(FIRST
             .iter()
             .all(|s| row(p, s).is_ok_and(|cells| cells.len() >= 4)))
     })?;

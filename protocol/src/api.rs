@@ -1,4 +1,4 @@
-//! `/api`: the ReliableConnection endpoint of seed 004 and its fault-injection messages.
+//! `/api`: the ReliableConnection endpoint of the Brython API reference and its fault-injection messages.
 //!
 //! `ping` is answered with `pong` and anything else is echoed, except a JSON object with a
 //! `"fault"` field, which is a [`Fault`] (see the README's table): the server acknowledges

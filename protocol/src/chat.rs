@@ -1,11 +1,11 @@
-//! `/chat`: the ChatApp protocol of seed 004, plus rooms, history and names.
+//! `/chat`: the ChatApp protocol of the Brython API reference, plus rooms, history and names.
 //!
-//! The seed's own client sends `{"type":"join","username":U}` and
+//! The API reference's own client sends `{"type":"join","username":U}` and
 //! `{"type":"message","username":U,"text":T}` and understands `message`, `join`, `leave`
 //! and `error` from the server. Everything wslab adds is optional on the way in (`room`) or
 //! an extra field / extra type on the way out (`room`, `id`, `ts`, `joined`), which the
-//! seed's client ignores, so it works unchanged. The other way round too: wslab's client
-//! reads a server written after the seed, whose events lack those fields
+//! API reference's client ignores, so it works unchanged. The other way round too: wslab's client
+//! reads a server written after the API reference, whose events lack those fields
 //! ([`ChatEvent::from_fields`]). A text frame `ping` (not JSON) is answered with `pong`,
 //! for the reliable layer's heartbeat.
 
@@ -34,7 +34,7 @@ pub const HISTORY_LEN: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ChatRequest {
-    /// Join a room under a name (the seed's first message after open).
+    /// Join a room under a name (the API reference's first message after open).
     Join {
         /// Wanted display name; the server may disambiguate it (`User (2)`).
         username: String,
@@ -47,7 +47,7 @@ pub enum ChatRequest {
     },
     /// Say something in a room the connection has joined.
     Message {
-        /// Sent by the seed's client; ignored: the server uses the name the connection
+        /// Sent by the API reference's client; ignored: the server uses the name the connection
         /// joined with, so nobody can speak under another's name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         username: Option<String>,
@@ -93,7 +93,7 @@ pub struct ChatLine {
     /// The room it was said in.
     pub room: String,
     /// Server-assigned, increasing within the server's lifetime. A line from a server that
-    /// numbers none (the seed's shape) is read with id 0, which no wslab server gives (its ids
+    /// numbers none (the API reference's shape) is read with id 0, which no wslab server gives (its ids
     /// start from its boot time): such a line is never taken for a repeat.
     pub id: u64,
     /// Server time, milliseconds since the Unix epoch (0 when the server sent none).
@@ -142,7 +142,7 @@ pub enum ChatEvent {
 pub enum Incoming<T> {
     /// A known event.
     Event(T),
-    /// JSON whose `type` this client does not know: ignored, as the seed's client does.
+    /// JSON whose `type` this client does not know: ignored, as the API reference's client does.
     Unknown,
     /// Not JSON, or a known type with missing or wrong fields.
     Malformed,
@@ -175,15 +175,15 @@ pub struct ChatFields {
 }
 
 impl ChatEvent {
-    /// Reads a server frame the way the seed's client does: known events, unknown types
+    /// Reads a server frame the way the API reference's client does: known events, unknown types
     /// (ignored) and anything else.
     pub fn read(text: &str) -> Incoming<Self> {
         serde_json::from_str::<ChatFields>(text).map_or(Incoming::Malformed, Self::from_fields)
     }
 
     /// The event a frame's fields make: its `type` picks the variant, which then needs the
-    /// fields the seed's client reads. What only wslab's server adds may be missing, so a
-    /// server written after the seed works too: `room` is then [`DEFAULT_ROOM`], and a line's
+    /// fields the API reference's client reads. What only wslab's server adds may be missing, so a
+    /// server written after the API reference works too: `room` is then [`DEFAULT_ROOM`], and a line's
     /// `id` and `ts` are 0. `joined` (wslab's own) needs every field.
     pub fn from_fields(fields: ChatFields) -> Incoming<Self> {
         let ChatFields {
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn reads_the_seed_servers_events_without_what_wslab_adds() {
-        // A server written after seed 004 sends lines, joins and leaves without `room`,
+        // A server written after the Brython API reference sends lines, joins and leaves without `room`,
         // `id` and `ts`: they read as lines of the default room, numbered 0.
         assert_eq!(
             ChatEvent::read(r#"{"type":"message","username":"A","text":"t"}"#),

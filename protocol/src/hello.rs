@@ -1,4 +1,4 @@
-//! `/hello`: the one-shot server of the course page (seed 002).
+//! `/hello`: the one-shot server of the French Python course.
 //!
 //! The client sends any one message; the server answers with [`REPLY`] and closes the
 //! connection normally (1000).

@@ -1,4 +1,4 @@
-//! `/stocks`: the StockTicker protocol of seed 004.
+//! `/stocks`: the StockTicker protocol of the Brython API reference.
 //!
 //! The client sends `{"action":"subscribe","symbols":[...]}` or `"unsubscribe"`; the server
 //! sends `{"type":"quote","symbol":S,"price":P,"change":C,"volume":V}` (numbers, volume an
@@ -10,13 +10,13 @@ use crate::decode::{DecodeError, Shape, decode};
 
 /// The path the endpoint is served on.
 pub const PATH: &str = "/stocks";
-/// The symbols the seed's ticker subscribes to on open.
-pub const SEED_SYMBOLS: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
+/// The symbols the API reference's ticker subscribes to on open.
+pub const FIRST_SYMBOLS: [&str; 5] = ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"];
 
 /// Highest per-connection quote rate (`/stocks?rate=N`), quotes per second.
 pub const MAX_RATE: f64 = 10_000.0;
 
-/// The simulated market's 200 symbols, the seed's five first. The prices are invented.
+/// The simulated market's 200 symbols, the API reference's five first. The prices are invented.
 pub const CATALOGUE: [&str; 200] = [
     "AAPL", "GOOGL", "MSFT", "TSLA", "AMZN", "NVDA", "META", "NFLX", "ADBE", "INTC", //
     "AMD", "ORCL", "CSCO", "IBM", "QCOM", "TXN", "AVGO", "CRM", "PYPL", "UBER", //
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn the_catalogue_starts_with_the_seeds_symbols_and_has_no_duplicates() {
-        assert_eq!(CATALOGUE[..5], SEED_SYMBOLS);
+        assert_eq!(CATALOGUE[..5], FIRST_SYMBOLS);
         let mut sorted = CATALOGUE.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
@@ -187,7 +187,7 @@ mod tests {
             )
             .ok(),
             Some(StockRequest::Subscribe {
-                symbols: SEED_SYMBOLS.map(String::from).to_vec()
+                symbols: FIRST_SYMBOLS.map(String::from).to_vec()
             })
         );
         assert_eq!(

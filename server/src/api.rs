@@ -1,4 +1,4 @@
-//! `/api`: the ReliableConnection endpoint of seed 004, with fault injection.
+//! `/api`: the ReliableConnection endpoint of the Brython API reference, with fault injection.
 //!
 //! `ping` gets `pong`; anything else comes back unchanged. A text frame that is a JSON
 //! object with a `"fault"` field is a control message instead. `mute` and `delay` can also

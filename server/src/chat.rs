@@ -1,6 +1,6 @@
 //! `/chat`: rooms, broadcast, history and limits, speaking [`wslab_protocol::chat`].
 //!
-//! Every line goes to every member of its room, the sender included (the seed's client
+//! Every line goes to every member of its room, the sender included (the API reference's client
 //! shows its own lines only from that broadcast). The [`Hub`] is plain state behind a
 //! mutex, never held across an `.await`: each broadcast serializes its event once and
 //! `try_send`s it into each member's bounded queue. A member whose queue is full is not

@@ -1,4 +1,4 @@
-//! `/hello`: the one-shot server of the course page (seed 002).
+//! `/hello`: the one-shot server of the French Python course.
 //!
 //! It waits for one message, answers [`wslab_protocol::hello::REPLY`], and closes the
 //! connection normally, as the course's `hello()` handler does when it returns.

@@ -1,4 +1,4 @@
-//! `/stocks`: the StockTicker feed of seed 004 over the simulated [`crate::market`].
+//! `/stocks`: the StockTicker feed of the Brython API reference over the simulated [`crate::market`].
 //!
 //! On `subscribe` a snapshot quote of each symbol goes out at once, then updates at the
 //! connection's rate (`/stocks?rate=N` quotes per second, at most 10,000; the server's

@@ -1,5 +1,5 @@
 //! TLS with rustls: with `--tls-cert` and `--tls-key` the server speaks `https` and `wss`
-//! on the same port and paths (seed 003's `wss://` on a certificate chain and key).
+//! on the same port and paths (the French tutorial's `wss://` on a certificate chain and key).
 
 use std::{fmt, io, path::Path, sync::Arc};
 

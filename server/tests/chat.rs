@@ -75,7 +75,7 @@ async fn two_clients_see_each_others_messages_as_the_seed_expects() {
         json!({"type": "join", "username": "Bob", "room": "general"})
     );
 
-    // Exactly the seed client's message; the sender gets it back too.
+    // Exactly the API reference client's message; the sender gets it back too.
     send(
         &mut ada,
         json!({"type": "message", "username": "Ada", "text": "Bonjour Bob"}),

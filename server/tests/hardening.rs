@@ -11,7 +11,7 @@ use futures::SinkExt;
 
 use common::{
     TestServer, WAIT, close_of, next, send_text,
-    wire::{In, Incoming, RawClient, connect_tcp, frame, http_exchange, read_head, write_bounded},
+    wire::{Arrival, In, RawClient, connect_tcp, frame, http_exchange, read_head, write_bounded},
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -49,7 +49,7 @@ async fn open_raw(server: &TestServer, path: &str) -> RawClient {
 /// The next frame from a raw client.
 async fn frame_of(client: &mut RawClient) -> In {
     match client.incoming().await {
-        Incoming::Frame(frame) => frame,
+        Arrival::Frame(frame) => frame,
         other => panic!("expected a frame, got {other:?}"),
     }
 }

@@ -1,4 +1,4 @@
-//! `/stocks` over real sockets: the seed's JSON, snapshots, unsubscribe, errors, the same
+//! `/stocks` over real sockets: the API reference's JSON, snapshots, unsubscribe, errors, the same
 //! quotes for the same seed, and conflation for a client that does not keep up.
 
 mod common;
@@ -30,7 +30,7 @@ async fn subscribe(client: &mut Client, symbols: &[&str]) {
 async fn subscribe_sends_a_snapshot_of_each_symbol_in_the_seeds_shape_then_updates() {
     let server = TestServer::start(Config::default()).await;
     let mut client = server.connect("/stocks?rate=50").await;
-    // Exactly what the seed's StockTicker sends on open.
+    // Exactly what the API reference's StockTicker sends on open.
     send_text(
         &mut client,
         r#"{"action": "subscribe", "symbols": ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"]}"#,
@@ -41,7 +41,7 @@ async fn subscribe_sends_a_snapshot_of_each_symbol_in_the_seeds_shape_then_updat
         let Message::Text(raw) = next(&mut client).await else {
             panic!("expected a text frame");
         };
-        // The seed's field order, and nothing else.
+        // The API reference's field order, and nothing else.
         assert!(
             raw.as_str().starts_with(r#"{"type":"quote","symbol":""#),
             "{raw}"

@@ -1,4 +1,4 @@
-//! The chat room demo (seed 004's ChatApp, with rooms): connects when shown, joins under a
+//! The chat room demo (the Brython API reference's ChatApp, with rooms): connects when shown, joins under a
 //! chosen name, and shows every line the server broadcasts in a virtualized list. The
 //! connection is the reliable one: after a drop it reconnects, rejoins its rooms and gets
 //! only the lines it missed.
@@ -21,7 +21,7 @@ use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
     settings::endpoint,
-    socket::{ReliableEvent, reliable::Status, use_reliable_with_tap},
+    socket::{ReliableEvent, reconnect::Status, use_reliable_with_tap},
     widgets::fields::{on_enter, use_prefilled, value_of},
 };
 use state::{Action, ChatState};
@@ -83,7 +83,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     let room = use_prefilled(DEFAULT_ROOM.into());
     let input = use_node_ref();
 
-    // Connect when shown, as the seed does; reconnect if the server changes.
+    // Connect when shown, as the API reference's demo does; reconnect if the server changes.
     {
         let (client, dispatch) = (client.clone(), state.dispatcher());
         use_effect_with(props.url.clone(), move |url| {
@@ -143,7 +143,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
                 return;
             }
             let room = room_name();
-            // The seed sends its name with each line; the server trusts the joined one.
+            // The API reference's client sends its name with each line; the server trusts the joined one.
             let name = names
                 .get(room.as_str())
                 .map(|m| m.username.to_string())

@@ -1,4 +1,4 @@
-//! The Open / Send / Close echo demo of the `browser.websocket` page (seed 000).
+//! The Open / Send / Close echo demo of the Brython module page (`browser.websocket`).
 //!
 //! Same ids as the doc, and its rules: at first only `#openbtn` is enabled; once open, Open
 //! is disabled and `#sendbtn` / `#closebtn` enabled; on close, back. Stricter than the doc,

@@ -1,4 +1,4 @@
-//! The reliable connection demo (seed 004's ReliableConnection on `/api`): heartbeat,
+//! The reliable connection demo (the Brython API reference's ReliableConnection on `/api`): heartbeat,
 //! reconnect with backoff, and buttons that make the server misbehave so you can watch
 //! the connection recover.
 
@@ -17,7 +17,7 @@ use crate::{
     settings::endpoint,
     socket::{
         ReliableAgent,
-        reliable::{Heartbeat, Policy, Status},
+        reconnect::{Heartbeat, Policy, Status},
     },
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
@@ -39,7 +39,7 @@ pub static DEMO: Demo = Demo {
 };
 use state::{Action, ReliableView, describe};
 
-/// The policy of the demo page: the seed's, but pinging every 5 s (not 30 s) with a 3 s
+/// The policy of the demo page: the API reference's, but pinging every 5 s (not 30 s) with a 3 s
 /// timeout, so a dead connection shows within seconds.
 pub fn demo_policy() -> Policy {
     Policy {
@@ -87,7 +87,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
     let clock = use_state(|| 0u32);
     let inspector = use_inspector();
 
-    // Start (and connect, as the seed does) when shown; stop when gone.
+    // Start (and connect, as the API reference's demo does) when shown; stop when gone.
     {
         let (agent, dispatch, max) = (agent.clone(), view.dispatcher(), props.policy.max_attempts);
         let tap = inspector.tap();
@@ -202,7 +202,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         Status::Waiting { attempt, at } => Some(format!(
             "attempt {attempt} of {} in {} s",
             max.map_or("∞".into(), |m| m.to_string()),
-            crate::format::seconds(at.saturating_sub(now), 1)
+            crate::lean::decimal::seconds(at.saturating_sub(now), 1)
         )),
         Status::Connecting { attempt } if attempt > 0 => Some(format!(
             "attempt {attempt} of {}",
@@ -258,7 +258,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>
-                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={crate::socket::reliable::RTT_KEPT} /></dd>
+                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={crate::socket::reconnect::RTT_KEPT} /></dd>
                 <dt>{ "Outbox" }</dt>
                 <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
             </dl>

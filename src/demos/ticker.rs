@@ -1,5 +1,5 @@
-//! The live stock ticker (seed 004's StockTicker): connects when shown, subscribes to the
-//! seed's five symbols on open, and keeps a table of Symbol / Price / Change / Volume.
+//! The live stock ticker (the Brython API reference's StockTicker): connects when shown, subscribes to the
+//! API reference's five symbols on open, and keeps a table of Symbol / Price / Change / Volume.
 //!
 //! Under load, quotes are buffered as they arrive and applied once per animation frame;
 //! rows are keyed components that re-render only when their own symbol changed. The
@@ -21,9 +21,9 @@ use yew::prelude::*;
 use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
+    lean::vec_map::VecMap,
     settings::endpoint,
-    socket::{Message, ReliableEvent, SocketEvent, reliable::Status, use_reliable_with_tap},
-    vec_map::VecMap,
+    socket::{Message, ReliableEvent, SocketEvent, reconnect::Status, use_reliable_with_tap},
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
         sparkline::Sparkline,
@@ -42,7 +42,7 @@ pub static DEMO: Demo = Demo {
     view: |server| html! { <TickerDemo url={endpoint(server, wslab_protocol::stocks::PATH)} /> },
 };
 use state::{
-    Action, Direction, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
+    Action, Move, Row, SPARK_POINTS, TickerState, format_change, format_price, format_volume,
     resume_request,
 };
 
@@ -126,7 +126,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             ReliableEvent::State(_) | ReliableEvent::Abandoned(_) => {}
         })
     };
-    // On every open (the first, as the seed does, and each reconnect): subscribe to what is
+    // On every open (the first, as the API reference's demo does, and each reconnect): subscribe to what is
     // wanted, which brings a fresh snapshot of each symbol.
     let resume = {
         let (callbacks, on_quote, wanted) =
@@ -289,7 +289,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 <button id="ticker-rate-apply" onclick={apply_rate.reform(|_: MouseEvent| ())}>{ "Reconnect" }</button>
             </div>
             <p class="hint" aria-live="off">
-                <span id="ticker-rate">{ format!("{} quotes/s applied", crate::format::fixed(state.rate, 0)) }</span>
+                <span id="ticker-rate">{ format!("{} quotes/s applied", crate::lean::decimal::fixed(state.rate, 0)) }</span>
                 { format!(" · {} symbols · ", state.wanted.len()) }
                 <span id="ticker-applied">{ state.applied }</span>{ " quotes in all" }
             </p>
@@ -334,11 +334,11 @@ impl PartialEq for TickerRowProps {
     }
 }
 
-/// One row: the seed's four cells (its ids and order), a sparkline, and a remove button.
+/// One row: the API reference's four cells (its ids and order), a sparkline, and a remove button.
 #[component]
 pub fn TickerRow(props: &TickerRowProps) -> Html {
     let row = &props.row;
-    // The seed colours the cell inline: green from zero up, red below.
+    // The API reference colours the cell inline: green from zero up, red below.
     let (change_class, colour) = if row.change >= 0.0 {
         ("up", "color: green")
     } else {
@@ -346,11 +346,11 @@ pub fn TickerRow(props: &TickerRowProps) -> Html {
     };
     // Two names for the same animation, alternating, so each update restarts it.
     let flash = match (row.flash, row.flashes % 2) {
-        (Direction::Up, 0) => "flash-up-a",
-        (Direction::Up, _) => "flash-up-b",
-        (Direction::Down, 0) => "flash-down-a",
-        (Direction::Down, _) => "flash-down-b",
-        (Direction::Flat, _) => "",
+        (Move::Up, 0) => "flash-up-a",
+        (Move::Up, _) => "flash-up-b",
+        (Move::Down, 0) => "flash-down-a",
+        (Move::Down, _) => "flash-down-b",
+        (Move::Flat, _) => "",
     };
     let remove = {
         let (on_remove, symbol) = (props.on_remove.clone(), row.symbol.clone());

@@ -105,9 +105,9 @@ impl Matcher {
         match &frame.payload {
             Payload::Text(text) => contains_ignoring_case(text, &self.needle),
             Payload::Binary(data) => match &self.bytes {
-                Some(wanted) => crate::text::contains(data, wanted),
+                Some(wanted) => crate::lean::text::contains(data, wanted),
                 // Not whole bytes ("d", "e a"): look in the hex as shown.
-                None => crate::text::contains(hex(data).as_bytes(), self.needle.as_bytes()),
+                None => crate::lean::text::contains(hex(data).as_bytes(), self.needle.as_bytes()),
             },
         }
     }

@@ -71,7 +71,7 @@ pub fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle))
     } else {
-        crate::text::contains(lowercase(haystack).as_bytes(), needle.as_bytes())
+        crate::lean::text::contains(lowercase(haystack).as_bytes(), needle.as_bytes())
     }
 }
 

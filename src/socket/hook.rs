@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::{
     ReliableAgent, ReliableEvent,
     agent::SocketAgent,
-    reliable::Policy,
+    reconnect::Policy,
     tap::Tap,
     types::{Message, OpenOptions, SocketError, SocketEvent, SocketInfo},
 };

@@ -248,7 +248,7 @@ impl OpenOptions {
         if url.is_empty() {
             return Err(invalid("the URL is empty"));
         }
-        let Some((scheme, rest)) = crate::text::split_once(url, "://") else {
+        let Some((scheme, rest)) = crate::lean::text::split_once(url, "://") else {
             return Err(invalid("it must start with ws:// or wss://"));
         };
         if !scheme.eq_ignore_ascii_case("ws") && !scheme.eq_ignore_ascii_case("wss") {

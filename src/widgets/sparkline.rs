@@ -41,8 +41,8 @@ pub fn Sparkline(props: &SparklineProps) -> Html {
         let _ = write!(
             points,
             "{},{} ",
-            crate::format::fixed(x, 1),
-            crate::format::fixed(y, 1)
+            crate::lean::decimal::fixed(x, 1),
+            crate::lean::decimal::fixed(y, 1)
         );
     }
     html! {

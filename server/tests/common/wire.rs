@@ -247,7 +247,7 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// What the next read from the server gave.
 #[derive(Debug)]
-pub enum Incoming {
+pub enum Arrival {
     /// A whole frame.
     Frame(In),
     /// The server closed TCP (EOF or reset); says which, and how many bytes of a
@@ -335,11 +335,11 @@ impl RawClient {
     }
 
     /// The next frame, the end of the connection, or a timeout.
-    pub async fn incoming(&mut self) -> Incoming {
+    pub async fn incoming(&mut self) -> Arrival {
         match timeout(READ_TIMEOUT, self.read_frame()).await {
-            Ok(Ok(frame)) => Incoming::Frame(frame),
-            Ok(Err(closed)) => Incoming::Closed(closed),
-            Err(_) => Incoming::Timeout,
+            Ok(Ok(frame)) => Arrival::Frame(frame),
+            Ok(Err(closed)) => Arrival::Closed(closed),
+            Err(_) => Arrival::Timeout,
         }
     }
 

@@ -17,7 +17,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message};
 use wslab_server::Config;
 
 use crate::{
-    common::wire::{Incoming, Out, READ_TIMEOUT, RawClient, close_raw, describe_close, op, pong},
+    common::wire::{Arrival, Out, READ_TIMEOUT, RawClient, close_raw, describe_close, op, pong},
     common::{Client, TestServer},
 };
 
@@ -289,9 +289,9 @@ async fn check_close(client: &mut RawClient, codes: &[u16], no_code_ok: bool) ->
     }
     // The server, not the client, closes TCP first (RFC 6455 §7.1.1).
     match client.incoming().await {
-        Incoming::Closed(_) => Ok(format!("{described}, TCP closed")),
-        Incoming::Frame(after) => Err(format!("{described}, then {after} after its close")),
-        Incoming::Timeout => Err(format!(
+        Arrival::Closed(_) => Ok(format!("{described}, TCP closed")),
+        Arrival::Frame(after) => Err(format!("{described}, then {after} after its close")),
+        Arrival::Timeout => Err(format!(
             "{described}, but TCP still open {READ_TIMEOUT:?} later"
         )),
     }
@@ -302,11 +302,11 @@ async fn check_close(client: &mut RawClient, codes: &[u16], no_code_ok: bool) ->
 async fn next_frame(client: &mut RawClient) -> Result<crate::common::wire::In, String> {
     loop {
         let frame = match client.incoming().await {
-            Incoming::Frame(frame) => frame,
-            Incoming::Closed(how) => {
+            Arrival::Frame(frame) => frame,
+            Arrival::Closed(how) => {
                 return Err(format!("1006: TCP closed without a close frame ({how})"));
             }
-            Incoming::Timeout => return Err(format!("nothing within {READ_TIMEOUT:?}")),
+            Arrival::Timeout => return Err(format!("nothing within {READ_TIMEOUT:?}")),
         };
         if frame.masked {
             return Err(format!("server sent a masked frame ({frame})"));

@@ -1,9 +1,9 @@
-//! The ChatClient API of seed 004 (`connect`, `disconnect`, `send_message`, `join_room`,
+//! The ChatClient API of the Brython API reference (`connect`, `disconnect`, `send_message`, `join_room`,
 //! `leave_room`) as the command set of the component's reliable connection.
 
 use wslab_protocol::chat::ChatRequest;
 
-use crate::socket::{SocketError, UseReliableHandle, reliable::Policy};
+use crate::socket::{SocketError, UseReliableHandle, reconnect::Policy};
 
 /// Chat commands over a component's reliable connection. Cheap to clone.
 #[derive(Clone, PartialEq)]
@@ -18,7 +18,7 @@ impl ChatClient {
     }
 
     /// Connects to `url` (closing any previous connection); it reconnects by itself after
-    /// a drop, as the seed's default policy says.
+    /// a drop, as the API reference's default policy says.
     pub fn connect(&self, url: &str) {
         self.socket.connect(url, Policy::default());
     }
@@ -31,7 +31,7 @@ impl ChatClient {
         self.socket.close(wslab_protocol::close::NORMAL, "")
     }
 
-    /// Says `text` in `room` (the seed also sends its name; the server ignores it).
+    /// Says `text` in `room` (the API reference's client also sends its name; the server ignores it).
     ///
     /// # Errors
     /// [`SocketError::Ended`] if the connection is over.

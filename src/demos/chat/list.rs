@@ -113,7 +113,7 @@ pub fn ChatList(props: &ChatListProps) -> Html {
     let (first, last) = window(len, *view);
     let rows = (first..last).filter_map(|index| {
         let line = props.lines.get(index)?;
-        let style = format!("top:{}px", crate::format::fixed(index as f64 * ROW_HEIGHT, 0));
+        let style = format!("top:{}px", crate::lean::decimal::fixed(index as f64 * ROW_HEIGHT, 0));
         Some(match line {
             Line::Chat {
                 username,
@@ -138,7 +138,7 @@ pub fn ChatList(props: &ChatListProps) -> Html {
     });
     let total = format!(
         "height:{}px",
-        crate::format::fixed(len as f64 * ROW_HEIGHT, 0)
+        crate::lean::decimal::fixed(len as f64 * ROW_HEIGHT, 0)
     );
 
     html! {

@@ -1,5 +1,5 @@
 //! The chat's state and its pure reducer: every server frame becomes a line, a member
-//! change, or nothing, exactly as the seed's ChatApp would show it.
+//! change, or nothing, exactly as the API reference's ChatApp would show it.
 
 use std::rc::Rc;
 
@@ -8,8 +8,8 @@ use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
 use crate::{
+    lean::vec_map::VecMap,
     socket::{Message, ReadyState, SocketEvent},
-    vec_map::VecMap,
 };
 
 /// One line of the message list.
@@ -100,9 +100,9 @@ impl ChatState {
     }
 
     fn on_frame(&mut self, raw: &str) {
-        // As the seed: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
-        // a known type with missing fields → "Received: <raw>" (the seed's bare except).
-        match crate::wire::chat_event(raw) {
+        // As the API reference's demo: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
+        // a known type with missing fields → "Received: <raw>" (the API reference's bare except).
+        match crate::lean::wire::chat_event(raw) {
             Incoming::Event(event) => self.on_event(event),
             Incoming::Unknown => {}
             Incoming::Malformed => self.system(format!("Received: {raw}")),
@@ -310,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn a_server_written_after_the_seed_is_shown_as_the_seed_shows_it() {
+    fn a_server_written_after_the_api_reference_is_shown_as_its_client_shows_it() {
         // No `joined`, no room, no ids: every line is shown, the same text twice too.
         let said = r#"{"type":"message","username":"Bob","text":"hi"}"#;
         let state = run([

@@ -1,4 +1,4 @@
-//! The one-shot `/hello` exchange of the course page (seed 002): connect, send one
+//! The one-shot `/hello` exchange of the French Python course: connect, send one
 //! message, read the server's single reply (`Message bien reçu`), and watch it close.
 
 use yew::prelude::*;

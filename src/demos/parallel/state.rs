@@ -91,10 +91,12 @@ impl ParallelState {
                 self.phase = Phase::Open;
                 self.log.push(LogKind::Info, "open");
             }
-            SocketEvent::Message(Message::Text(text)) => match crate::wire::parallel_event(&text) {
-                Some(event) => self.on_event(event),
-                None => self.log.push(LogKind::Received, text),
-            },
+            SocketEvent::Message(Message::Text(text)) => {
+                match crate::lean::wire::parallel_event(&text) {
+                    Some(event) => self.on_event(event),
+                    None => self.log.push(LogKind::Received, text),
+                }
+            }
             SocketEvent::Message(bytes @ Message::Bytes(_)) => {
                 self.log.push(LogKind::Received, bytes.to_string());
             }

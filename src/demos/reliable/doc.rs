@@ -87,7 +87,7 @@ pub static DOC: PageDoc = PageDoc {
     files: &[
         "src/demos/reliable.rs",
         "src/demos/reliable/state.rs",
-        "src/socket/reliable.rs",
+        "src/socket/reconnect.rs",
         "src/widgets/sparkline.rs",
     ],
 };

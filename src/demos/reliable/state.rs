@@ -1,7 +1,7 @@
 //! The reliable demo's state: the latest snapshot of the connection and a timeline built
 //! from its events. A pure reducer.
 
-use crate::format::seconds;
+use crate::lean::decimal::seconds;
 use std::rc::Rc;
 
 use wslab_protocol::close::code_name;
@@ -10,7 +10,7 @@ use yew::{AttrValue, Reducible};
 use crate::{
     socket::{
         Message, ReliableEvent, Snapshot, SocketEvent,
-        reliable::{Millis, Status},
+        reconnect::{Millis, Status},
     },
     widgets::log::{Log, LogKind},
 };
@@ -171,7 +171,7 @@ impl Reducible for ReliableView {
                     Message::Text(text) => text,
                     bytes @ Message::Bytes(_) => bytes.to_string(),
                 };
-                match crate::wire::fault_refused(&text) {
+                match crate::lean::wire::fault_refused(&text) {
                     Some(refused) => {
                         next.drill_refused |= refused.fault == "restart";
                         next.line(

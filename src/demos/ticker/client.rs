@@ -1,4 +1,4 @@
-//! The LiveDataClient API of seed 004 (`subscribe(channel, callback)`,
+//! The LiveDataClient API of the Brython API reference (`subscribe(channel, callback)`,
 //! `unsubscribe(channel)`) on a component's reliable connection: a channel is a symbol.
 
 use std::{cell::RefCell, rc::Rc};
@@ -7,8 +7,8 @@ use wslab_protocol::stocks::{Quote, StockRequest};
 use yew::Callback;
 
 use crate::{
-    socket::{SocketError, UseReliableHandle, reliable::Policy},
-    vec_map::VecMap,
+    lean::vec_map::VecMap,
+    socket::{SocketError, UseReliableHandle, reconnect::Policy},
 };
 
 /// Symbol subscriptions with a callback each. Cheap to clone; clones share the callbacks.

@@ -1,10 +1,10 @@
 //! The ticker's state and pure reducer: rows in subscription order, each with its recent
-//! prices; quotes arrive in per-frame batches. Formatting follows the seed's StockTicker.
+//! prices; quotes arrive in per-frame batches. Formatting follows the API reference's StockTicker.
 
-use crate::format::fixed;
+use crate::lean::decimal::fixed;
 use std::{collections::VecDeque, rc::Rc};
 
-use wslab_protocol::stocks::{Quote, SEED_SYMBOLS, StockEvent, StockRequest};
+use wslab_protocol::stocks::{FIRST_SYMBOLS, Quote, StockEvent, StockRequest};
 use yew::{AttrValue, Reducible};
 
 use crate::socket::{Message, ReadyState, SocketEvent};
@@ -24,7 +24,7 @@ pub fn format_price(price: f64) -> String {
     format!("${}", fixed(price, 2))
 }
 
-/// `+1.23` or `-1.23`. As the seed, the sign is the change's own, so it always agrees with
+/// `+1.23` or `-1.23`. As in the API reference, the sign is the change's own, so it always agrees with
 /// the colour: `+` when the change is zero or more, and `-0.00` for a small fall.
 pub fn format_change(change: f64) -> String {
     let magnitude = fixed(change.abs(), 2);
@@ -60,7 +60,7 @@ pub fn format_volume(volume: u64) -> String {
 
 /// Which way the last quote moved the price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Direction {
+pub enum Move {
     /// Up.
     Up,
     /// Down.
@@ -83,8 +83,8 @@ pub struct Row {
     pub volume: u64,
     /// Sampled recent prices, oldest first; a new `Rc` only when a point is added.
     pub history: Rc<VecDeque<f64>>,
-    /// Direction of the current flash.
-    pub flash: Direction,
+    /// Which way the current flash goes.
+    pub flash: Move,
     /// Flashes so far (its parity picks the animation name, restarting it).
     pub flashes: u64,
     /// Updates applied to this row.
@@ -102,13 +102,13 @@ fn passed(now: f64, since: f64, ms: f64) -> bool {
 impl Row {
     fn apply(&mut self, quote: &Quote, now: f64) {
         let direction = if self.updates == 0 || quote.price == self.price {
-            Direction::Flat
+            Move::Flat
         } else if quote.price > self.price {
-            Direction::Up
+            Move::Up
         } else {
-            Direction::Down
+            Move::Down
         };
-        if direction != Direction::Flat && passed(now, self.flashed_at, FLASH_MS) {
+        if direction != Move::Flat && passed(now, self.flashed_at, FLASH_MS) {
             self.flash = direction;
             self.flashes += 1;
             self.flashed_at = now;
@@ -136,7 +136,7 @@ pub const GAVE_UP: &str = "Could not reconnect; press Reconnect to try again";
 pub struct TickerState {
     /// The socket's ready state.
     pub ready: ReadyState,
-    /// Symbols the user wants, in order (the seed's five at first).
+    /// Symbols the user wants, in order (the API reference's five at first).
     pub wanted: Vec<AttrValue>,
     /// Rows that have had a quote, in `wanted` order; shared until they change.
     pub rows: Vec<Rc<Row>>,
@@ -157,7 +157,7 @@ impl Default for TickerState {
     fn default() -> Self {
         Self {
             ready: ReadyState::Closed,
-            wanted: SEED_SYMBOLS.iter().map(|s| AttrValue::from(*s)).collect(),
+            wanted: FIRST_SYMBOLS.iter().map(|s| AttrValue::from(*s)).collect(),
             rows: Vec::new(),
             notices: VecDeque::new(),
             notices_seen: 0,
@@ -183,7 +183,7 @@ pub enum Incoming {
 
 /// Sorts a text frame.
 pub fn classify(raw: &str) -> Incoming {
-    match crate::wire::stock_event(raw) {
+    match crate::lean::wire::stock_event(raw) {
         Some(StockEvent::Quote(quote)) => Incoming::Quote(quote),
         Some(StockEvent::Error { message }) => Incoming::Error(message),
         None => Incoming::Other(raw.to_owned()),
@@ -362,7 +362,7 @@ mod tests {
         assert_eq!(format_change(1.234), "+1.23");
         assert_eq!(format_change(0.0), "+0.00");
         assert_eq!(format_change(-1.23), "-1.23");
-        // A fall too small to show keeps its sign, as the seed's f"{change:.2f}" does: the
+        // A fall too small to show keeps its sign, as the API reference's f"{change:.2f}" does: the
         // text agrees with the red colour.
         assert_eq!(format_change(-0.004), "-0.00");
         assert_eq!(format_change(0.004), "+0.00");
@@ -397,7 +397,7 @@ mod tests {
         let symbols: Vec<&str> = state.rows.iter().map(|r| r.symbol.as_str()).collect();
         assert_eq!(symbols, ["AAPL", "MSFT"]);
         let state = state.reduce(quotes(vec![quote("AAPL", 19.0, -0.5, 3)], 700.0));
-        assert_eq!(state.rows[0].flash, Direction::Down);
+        assert_eq!(state.rows[0].flash, Move::Down);
         assert_eq!(*state.rows[0].history, [20.0, 19.0]);
         assert_eq!(state.applied, 3);
     }
@@ -514,7 +514,7 @@ mod tests {
         assert!(second(closed, 60_000.0).rate > 0.0);
 
         let mut emptied = busy;
-        for symbol in SEED_SYMBOLS {
+        for symbol in FIRST_SYMBOLS {
             assert!(emptied.rate > 0.0, "still some symbols: the rate stays");
             emptied = emptied.reduce(Action::Drop((*symbol).into()));
         }

@@ -3,7 +3,7 @@
 //! current time in milliseconds and answers with [`Effect`]s for the driver to carry out,
 //! plus [`Machine::deadline`], the next time it wants a [`Input::Tick`].
 //!
-//! The rules, after seed 004's ReliableConnection and what goes wrong in real libraries:
+//! The rules, after the Brython API reference's ReliableConnection and what goes wrong in real libraries:
 //! - reconnect only when the close was not the user's and its code says so ([`decide`]);
 //! - delays follow `base · 2^(n−1)` capped at `max_delay`, with full jitter, at most
 //!   `max_attempts` times; the count resets only after a connection stayed up `min_uptime`;
@@ -23,9 +23,9 @@ pub type Millis = u64;
 /// The heartbeat: `message` every `interval`; silence for `timeout` after it means dead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heartbeat {
-    /// Between pings (seed: 30 s).
+    /// Between pings (the API reference: 30 s).
     pub interval: Millis,
-    /// What to send (seed: `ping`).
+    /// What to send (the API reference: `ping`).
     pub message: String,
     /// The reply that measures the round trip (the server's `pong`).
     pub reply: String,
@@ -47,14 +47,14 @@ impl Default for Heartbeat {
 /// How to reconnect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
-    /// First retry's ceiling (seed: 1 s).
+    /// First retry's ceiling (the API reference: 1 s).
     pub base_delay: Millis,
     /// No delay is longer than this.
     pub max_delay: Millis,
-    /// Give up after this many attempts in a row (seed: 5); `None` retries forever (the
-    /// seed's `max_retries=-1`).
+    /// Give up after this many attempts in a row (the API reference: 5); `None` retries forever (the
+    /// API reference's `max_retries=-1`).
     pub max_attempts: Option<u32>,
-    /// Exponential backoff (the seed's `backoff=True`): each ceiling doubles. Off, every
+    /// Exponential backoff (the API reference's `backoff=True`): each ceiling doubles. Off, every
     /// retry waits at most `base_delay`.
     pub backoff: bool,
     /// Full jitter: each delay is uniform in `[0, ceiling]`, so clients do not stampede.
