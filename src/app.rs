@@ -76,7 +76,7 @@ pub fn App() -> Html {
         <>
             <a class="skip-link" href="#demo" onclick={skip}>{ t.skip_to_demo }</a>
             <header class="top">
-                <h1><a href="#/echo">{ "wslab" }</a></h1>
+                <h1><a href={Route::home().href()}>{ "wslab" }</a></h1>
                 <nav aria-label={t.nav_label}>
                     { for Route::all().map(|r| html! {
                         <a href={r.href()} aria-current={(r == route).then_some("page")}>{ r.demo().name.get(*lang) }</a>

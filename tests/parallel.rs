@@ -43,10 +43,14 @@ async fn ticks_and_replies_interleave_on_the_timeline() {
     .await;
     // One timeline: a sent line, its reply, and ticks before and after.
     let lines = demo.lines("#parallel-log");
-    let sent = lines.iter().position(|l| l == "→ bonjour");
+    let sent = lines
+        .iter()
+        .position(|l| l == "→ bonjour")
+        .expect("the sent line");
     let reply = lines
         .iter()
-        .position(|l| l.starts_with("↩ reply \"bonjour\""));
+        .position(|l| l.starts_with("↩ reply \"bonjour\""))
+        .expect("the reply");
     assert!(sent < reply, "{lines:?}");
     assert!(count(&demo, "⏱ tick") >= 2);
 

@@ -28,7 +28,7 @@ fn cells(demo: &Mounted<TickerDemo>, symbol: &str) -> Vec<String> {
 }
 
 #[wasm_bindgen_test]
-async fn subscribes_to_the_seeds_five_symbols_on_open_with_the_seeds_formats() {
+async fn subscribes_to_the_api_references_five_symbols_on_open_with_its_formats() {
     let demo = ticker().await;
     demo.wait_for("five rows", |d| {
         ["AAPL", "GOOGL", "MSFT", "TSLA", "AMZN"]

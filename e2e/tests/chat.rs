@@ -65,7 +65,7 @@ fn two_browsers_chat_through_the_server() -> Result<()> {
 /// `message` and (on disconnect) `leave` to every connection with only the API reference's fields (no
 /// `joined`, no room, id or ts), and answers the heartbeat's `ping`. It runs on its own
 /// runtime, stopped when the returned runtime is dropped.
-fn start_seed_chat() -> Result<(tokio::runtime::Runtime, std::net::SocketAddr)> {
+fn start_reference_chat() -> Result<(tokio::runtime::Runtime, std::net::SocketAddr)> {
     use futures::{SinkExt, StreamExt};
     use serde_json::{Value, json};
     use tokio_tungstenite::tungstenite::Message;
@@ -135,13 +135,13 @@ fn start_seed_chat() -> Result<(tokio::runtime::Runtime, std::net::SocketAddr)> 
 
 #[test]
 fn the_chat_page_works_with_a_server_written_from_the_api_reference_alone() -> Result<()> {
-    let (_seed_chat, seed_addr) = start_seed_chat()?;
+    let (_reference_chat, reference_addr) = start_reference_chat()?;
     let server = AppServer::start()?;
     let driver = ChromeDriver::start()?;
     let ada = Session::start(&driver, 900, 760)?;
     let bob = Session::start(&driver, 900, 760)?;
     for page in [&ada, &bob] {
-        page.goto(&server.url(&format!("/?server=ws://{seed_addr}#/chat")))?;
+        page.goto(&server.url(&format!("/?server=ws://{reference_addr}#/chat")))?;
         page.wait_for("the chat to connect", |p| {
             shows(p, "Connected to chat server")
         })?;

@@ -37,7 +37,12 @@ fn ticks_and_replies_interleave_and_the_page_is_in_the_navigation() -> Result<()
         Ok(last_reply.is_some_and(|at| lines[at..].iter().any(|l| l.starts_with("⏱ tick"))))
     })?;
     let lines = lines(&page)?;
-    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    let at = |prefix: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?} in {lines:?}"))
+    };
     assert!(at("→ bonjour") < at("↩ reply \"bonjour\""), "{lines:?}");
     assert!(
         at("↩ reply \"bonjour\"") < at("↩ reply \"encore\""),

@@ -10,7 +10,7 @@ fn row(page: &Session, symbol: &str) -> Result<Vec<String>> {
 }
 
 #[test]
-fn the_ticker_streams_the_seeds_symbols_and_follows_add_and_remove() -> Result<()> {
+fn the_ticker_streams_the_api_references_symbols_and_follows_add_and_remove() -> Result<()> {
     let server = AppServer::start()?;
     let driver = ChromeDriver::start()?;
     let page = Session::start(&driver, 1000, 900)?;

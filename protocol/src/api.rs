@@ -1,7 +1,7 @@
 //! `/api`: the ReliableConnection endpoint of the Brython API reference and its fault-injection messages.
 //!
 //! `ping` is answered with `pong` and anything else is echoed, except a JSON object with a
-//! `"fault"` field, which is a [`Fault`] (see the README's table): the server acknowledges
+//! `"fault"` field, which is a [`Fault`] (see the table in `server/README.md`): the server acknowledges
 //! it with `{"type":"fault","fault":…}` or explains a bad one with
 //! `{"type":"error","message":…}`.
 

@@ -278,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_seed_servers_events_without_what_wslab_adds() {
+    fn reads_the_api_reference_servers_events_without_what_wslab_adds() {
         // A server written after the Brython API reference sends lines, joins and leaves without `room`,
         // `id` and `ts`: they read as lines of the default room, numbered 0.
         assert_eq!(
@@ -309,7 +309,7 @@ mod tests {
     use serde_json::{from_str, json, to_value};
 
     #[test]
-    fn reads_the_seed_clients_requests_exactly() {
+    fn reads_the_api_reference_clients_requests_exactly() {
         assert_eq!(
             from_str::<ChatRequest>(r#"{"type":"join","username":"User"}"#).ok(),
             Some(ChatRequest::Join {
@@ -357,7 +357,7 @@ mod tests {
     }
 
     #[test]
-    fn server_events_have_the_seeds_shapes_plus_extra_fields() {
+    fn server_events_have_the_api_references_shapes_plus_extra_fields() {
         let line = ChatEvent::Message(ChatLine {
             username: "Ada".into(),
             text: "hi".into(),

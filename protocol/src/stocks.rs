@@ -171,7 +171,7 @@ mod tests {
     use serde_json::{from_str, json, to_value};
 
     #[test]
-    fn the_catalogue_starts_with_the_seeds_symbols_and_has_no_duplicates() {
+    fn the_catalogue_starts_with_the_api_references_symbols_and_has_no_duplicates() {
         assert_eq!(CATALOGUE[..5], FIRST_SYMBOLS);
         let mut sorted = CATALOGUE.to_vec();
         sorted.sort_unstable();
@@ -180,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_seed_tickers_subscribe_exactly() {
+    fn reads_the_api_reference_tickers_subscribe_exactly() {
         assert_eq!(
             from_str::<StockRequest>(
                 r#"{"action":"subscribe","symbols":["AAPL","GOOGL","MSFT","TSLA","AMZN"]}"#
@@ -200,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn quotes_have_the_seeds_shape_with_numbers_and_an_integer_volume() {
+    fn quotes_have_the_api_references_shape_with_numbers_and_an_integer_volume() {
         let quote = StockEvent::Quote(Quote {
             symbol: "AAPL".into(),
             price: 189.5,

@@ -29,7 +29,9 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
 ) -> Response {
-    let address = remote_address(slot.client(), peer);
+    // A trusted proxy's port is not the client's: the address it forwards comes alone.
+    let direct = !state.proxies.trusts(peer.ip());
+    let address = remote_address(slot.client(), direct.then_some(peer));
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
@@ -39,11 +41,10 @@ pub async fn upgrade(
     })
 }
 
-/// The address frame: the client's IP, and its port when the TCP peer is the client (not a
-/// proxy speaking for it).
-fn remote_address(client: ClientAddr, peer: SocketAddr) -> ParallelEvent {
-    let port = (crate::peer::canonical(peer.ip()) == crate::peer::canonical(client.0))
-        .then_some(peer.port());
+/// The address frame: the client's IP, and its port when the TCP peer is the client
+/// (`direct`: not a trusted proxy speaking for it).
+fn remote_address(client: ClientAddr, direct: Option<SocketAddr>) -> ParallelEvent {
+    let port = direct.map(|peer| peer.port());
     ParallelEvent::Address {
         host: client.to_string(),
         port,
@@ -89,11 +90,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_port_is_told_only_when_the_peer_is_the_client() {
+    fn the_port_is_told_only_when_the_peer_is_the_client_itself() {
         let direct: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
         let client = ClientAddr(direct.ip());
         assert_eq!(
-            remote_address(client, direct),
+            remote_address(client, Some(direct)),
             ParallelEvent::Address {
                 host: "127.0.0.1".into(),
                 port: Some(50000)
@@ -101,7 +102,7 @@ mod tests {
         );
         let forwarded = ClientAddr("203.0.113.7".parse().expect("ip"));
         assert_eq!(
-            remote_address(forwarded, direct),
+            remote_address(forwarded, None),
             ParallelEvent::Address {
                 host: "203.0.113.7".into(),
                 port: None

@@ -66,7 +66,7 @@ fn strip_extras(mut value: Value) -> Value {
 }
 
 #[tokio::test]
-async fn two_clients_see_each_others_messages_as_the_seed_expects() {
+async fn two_clients_see_each_others_messages_as_the_api_reference_expects() {
     let server = TestServer::start(Config::default()).await;
     let (mut ada, _) = joined(&server, "Ada", None).await;
     let (mut bob, _) = joined(&server, "Bob", None).await;

@@ -27,7 +27,7 @@ async fn subscribe(client: &mut Client, symbols: &[&str]) {
 }
 
 #[tokio::test]
-async fn subscribe_sends_a_snapshot_of_each_symbol_in_the_seeds_shape_then_updates() {
+async fn subscribe_sends_a_snapshot_of_each_symbol_in_the_api_references_shape_then_updates() {
     let server = TestServer::start(Config::default()).await;
     let mut client = server.connect("/stocks?rate=50").await;
     // Exactly what the API reference's StockTicker sends on open.

@@ -22,7 +22,7 @@ use crate::{
     socket::{Message, OpenOptions, use_socket_with_tap},
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
-        log::view_log,
+        log::{Announce, view_log},
     },
 };
 use hello::HelloDemo;
@@ -160,7 +160,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
                 <input id="close-reason" ref={close_reason} placeholder="optional, ≤ 123 bytes" />
             </details>
             { view_status(&state, "echo-status") }
-            { view_log(&state.log, "echo-log") }
+            { view_log(&state.log, "echo-log", Announce::Polite) }
             <Inspector link={inspector} id_prefix="echo" />
         </section>
     }

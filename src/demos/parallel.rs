@@ -14,7 +14,10 @@ use crate::{
     inspector::{Inspector, use_inspector},
     settings::endpoint,
     socket::{Message, OpenOptions, use_socket_with_tap},
-    widgets::{fields::on_enter, log::view_log},
+    widgets::{
+        fields::on_enter,
+        log::{Announce, view_log},
+    },
 };
 use state::{Action, ParallelState, Phase};
 
@@ -72,9 +75,14 @@ pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
             }
         })
     };
+    let open = state.phase == Phase::Open;
     let send = {
         let (socket, dispatch, input) = (socket.clone(), state.dispatcher(), input.clone());
         Callback::from(move |()| {
+            // Enter too: a line sent while not open would be logged and then lost.
+            if !open {
+                return;
+            }
             let Some(field) = input.cast::<HtmlInputElement>() else {
                 return;
             };
@@ -92,7 +100,6 @@ pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
         })
     };
 
-    let open = state.phase == Phase::Open;
     html! {
         <section class="demo parallel" aria-labelledby="parallel-title">
             <h2 id="parallel-title">{ "Send and receive in parallel" }</h2>
@@ -107,15 +114,18 @@ pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
             <div class="controls">
                 <button id="parallel-connect" disabled={state.phase != Phase::Closed}
                     onclick={connect.reform(|_: MouseEvent| ())}>{ "Connect" }</button>
-                <button id="parallel-close" disabled={!open} onclick={close}>{ "Close" }</button>
+                // Also while connecting, so a handshake that hangs can be given up.
+                <button id="parallel-close" disabled={state.phase == Phase::Closed} onclick={close}>{ "Close" }</button>
             </div>
             <div class="controls">
                 <label for="parallel-input" class="visually-hidden">{ "Message" }</label>
-                <input id="parallel-input" ref={input} placeholder="A message, answered between two ticks"
+                <input id="parallel-input" ref={input} disabled={!open} placeholder="A message, answered between two ticks"
                     onkeypress={on_enter(send.clone())} />
                 <button id="parallel-send" disabled={!open} onclick={send.reform(|_: MouseEvent| ())}>{ "Send" }</button>
             </div>
-            { view_log(&state.log, "parallel-log") }
+            { view_log(&state.log, "parallel-log", Announce::Off) }
+            // The ticks are not read out (one a second); the address, replies and closes are.
+            <span class="visually-hidden" aria-live="polite">{ state.announcement.clone() }</span>
             <Inspector link={inspector} id_prefix="parallel" />
         </section>
     }

@@ -21,7 +21,7 @@ use crate::{
     },
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
-        log::view_log,
+        log::{Announce, view_log},
         sparkline::Sparkline,
     },
 };
@@ -292,7 +292,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 }
             </fieldset>
             <span class="visually-hidden" aria-live="polite">{ phase(status) }</span>
-            { view_log(&view.timeline, "reliable-log") }
+            { view_log(&view.timeline, "reliable-log", Announce::Polite) }
             <Inspector link={inspector} id_prefix="reliable" />
         </section>
     }

@@ -108,7 +108,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
         let (dispatch, slot) = (state.dispatcher(), client_slot.clone());
         Callback::from(move |event: ReliableEvent| match event {
             ReliableEvent::Message(Message::Text(raw)) => match state::classify(&raw) {
-                state::Incoming::Quote(quote) => {
+                state::TickerFrame::Quote(quote) => {
                     if let Some(client) = slot.borrow().as_ref() {
                         // A quote for a dropped channel has no callback: ignored.
                         client.deliver(quote);

@@ -646,7 +646,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_schedule_without_jitter_then_gives_up() {
+    fn the_api_references_schedule_without_jitter_then_gives_up() {
         let mut sim = Sim::no_jitter();
         sim.feed(Input::Connect);
         let mut delays = Vec::new();

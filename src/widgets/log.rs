@@ -78,17 +78,30 @@ impl Log {
     }
 }
 
-/// The log as a list, newest last, announced politely to screen readers. The scrolling
-/// box is the `role="log"` (a list inside keeps its list semantics) and takes the focus,
-/// so it can be scrolled with the keyboard.
-pub fn view_log(log: &Log, id: &'static str) -> yew::Html {
+/// Whether screen readers read a log's new lines as they come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// Politely, each new line (a log of things the user did or should hear of).
+    Polite,
+    /// Not at all: a log that grows on its own (a tick a second) would bury everything
+    /// else; the page announces what matters in a region of its own.
+    Off,
+}
+
+/// The log as a list, newest last. The scrolling box is the `role="log"` (a list inside
+/// keeps its list semantics) and takes the focus, so it can be scrolled with the keyboard.
+pub fn view_log(log: &Log, id: &'static str, announce: Announce) -> yew::Html {
     use yew::html;
+    let live = match announce {
+        Announce::Polite => "polite",
+        Announce::Off => "off",
+    };
     html! {
         <div class="log-wrap">
             if log.dropped() > 0 {
                 <p class="log-dropped">{ format!("{} older lines dropped", log.dropped()) }</p>
             }
-            <div class="log" role="log" aria-live="polite" tabindex="0" aria-label="Log">
+            <div class="log" role="log" aria-live={live} tabindex="0" aria-label="Log">
                 <ul {id}>
                     { for log.entries().map(|entry| html! {
                         <li key={entry.id} class={entry.kind.class()}>{ entry.text.clone() }</li>

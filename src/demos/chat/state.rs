@@ -253,7 +253,7 @@ mod tests {
     }
 
     #[test]
-    fn shows_what_the_seeds_chat_app_shows() {
+    fn shows_what_the_api_references_chat_app_shows() {
         let state = run([
             open(),
             frame(r#"{"type":"joined","username":"User","room":"general","members":["User"]}"#),

@@ -9,7 +9,7 @@ use crate::{
     socket::{Message, OpenOptions, ReadyState, use_socket_with_tap},
     widgets::{
         fields::{use_prefilled, value_of},
-        log::view_log,
+        log::{Announce, view_log},
     },
 };
 
@@ -69,7 +69,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
                 <input id="hello-text" ref={text} />
                 <button id="hello-send" onclick={say_hello} disabled={!state.can_open()}>{ "Say hello" }</button>
             </div>
-            { view_log(&state.log, "hello-log") }
+            { view_log(&state.log, "hello-log", Announce::Polite) }
             <Inspector link={inspector} id_prefix="hello" />
         </section>
     }

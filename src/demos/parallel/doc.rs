@@ -40,7 +40,7 @@ pub static DOC: PageDoc = PageDoc {
             dir: Dir::Down,
             frame: r#"{"type":"tick","n":1}"#,
             en: "every second, from the server's own loop, whatever the client does",
-            fr: "chaque seconde, de la boucle propre du serveur, quoi que fasse le client",
+            fr: "chaque seconde, envoyé par la boucle du serveur elle-même, quoi que fasse le client",
         },
         Step {
             dir: Dir::Up,
@@ -57,8 +57,8 @@ pub static DOC: PageDoc = PageDoc {
         Step {
             dir: Dir::Down,
             frame: r#"{"type":"error","message":"…"}"#,
-            en: "a binary message, which this endpoint does not answer",
-            fr: "un message binaire, auquel ce point d'accès ne répond pas",
+            en: "the answer to a binary message: only text gets a reply",
+            fr: "la réponse à un message binaire\u{a0}: seul le texte reçoit une réponse",
         },
     ],
     files: &["src/demos/parallel.rs", "src/demos/parallel/state.rs"],

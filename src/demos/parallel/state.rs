@@ -37,6 +37,9 @@ pub struct ParallelState {
     pub replies: u64,
     /// Both streams and the connection's events, in the order they came.
     pub log: Log,
+    /// What screen readers are told (the log is not read out: it ticks every second): the
+    /// address, the last reply, the close.
+    pub announcement: AttrValue,
 }
 
 /// Everything that changes a [`ParallelState`].
@@ -104,14 +107,14 @@ impl ParallelState {
             SocketEvent::Error => self.log.push(LogKind::Error, "connection error"),
             SocketEvent::Close(close) => {
                 self.phase = Phase::Closed;
-                self.log.push(
-                    if close.was_clean {
-                        LogKind::Info
-                    } else {
-                        LogKind::Error
-                    },
-                    format!("closed: {} ({})", close.code, code_name(close.code)),
-                );
+                let line = format!("closed: {} ({})", close.code, code_name(close.code));
+                self.announcement = line.clone().into();
+                let kind = if close.was_clean {
+                    LogKind::Info
+                } else {
+                    LogKind::Error
+                };
+                self.log.push(kind, line);
             }
             SocketEvent::Failed(error) => self.log.push(LogKind::Error, error.to_string()),
         }
@@ -125,8 +128,9 @@ impl ParallelState {
                     Some(port) => format!("{host}:{port}"),
                     None => host,
                 };
-                self.log
-                    .push(LogKind::Info, format!("the server sees you as {address}"));
+                let line = format!("the server sees you as {address}");
+                self.announcement = line.clone().into();
+                self.log.push(LogKind::Info, line);
                 self.address = Some(address.into());
             }
             ParallelEvent::Tick { n } => {
@@ -135,10 +139,9 @@ impl ParallelState {
             }
             ParallelEvent::Reply { text, after_tick } => {
                 self.replies += 1;
-                self.log.push(
-                    LogKind::Received,
-                    format!("↩ reply \"{text}\" (after tick {after_tick})"),
-                );
+                let line = format!("↩ reply \"{text}\" (after tick {after_tick})");
+                self.announcement = line.clone().into();
+                self.log.push(LogKind::Received, line);
             }
             ParallelEvent::Error { message } => self.log.push(LogKind::Error, message),
         }
@@ -199,6 +202,7 @@ mod tests {
         assert_eq!((state.ticks, state.replies), (2, 1));
         assert_eq!(state.address.as_deref(), Some("127.0.0.1:50123"));
         assert_eq!(state.phase, Phase::Closed);
+        assert_eq!(state.announcement, "closed: 1000 (Normal Closure)");
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl Default for TickerState {
 
 /// What a server frame is, for the ticker.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
+pub enum TickerFrame {
     /// A quote.
     Quote(Quote),
     /// An error reply.
@@ -182,11 +182,11 @@ pub enum Incoming {
 }
 
 /// Sorts a text frame.
-pub fn classify(raw: &str) -> Incoming {
+pub fn classify(raw: &str) -> TickerFrame {
     match crate::lean::wire::stock_event(raw) {
-        Some(StockEvent::Quote(quote)) => Incoming::Quote(quote),
-        Some(StockEvent::Error { message }) => Incoming::Error(message),
-        None => Incoming::Other(raw.to_owned()),
+        Some(StockEvent::Quote(quote)) => TickerFrame::Quote(quote),
+        Some(StockEvent::Error { message }) => TickerFrame::Error(message),
+        None => TickerFrame::Other(raw.to_owned()),
     }
 }
 
@@ -297,9 +297,9 @@ impl Reducible for TickerState {
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
                 // Normally quotes come batched per frame; a stray one is applied as is.
-                Incoming::Quote(quote) => next.apply_quotes(&[quote], f64::NAN),
-                Incoming::Error(message) => next.notice(format!("Error: {message}")),
-                Incoming::Other(raw) => next.notice(format!("Received: {raw}")),
+                TickerFrame::Quote(quote) => next.apply_quotes(&[quote], f64::NAN),
+                TickerFrame::Error(message) => next.notice(format!("Error: {message}")),
+                TickerFrame::Other(raw) => next.notice(format!("Received: {raw}")),
             },
             Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
                 next.notice(format!("Received: {}", Message::Bytes(bytes)));
@@ -356,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn formats_as_the_seed_does() {
+    fn formats_as_the_api_reference_does() {
         assert_eq!(format_price(123.45), "$123.45");
         assert_eq!(format_price(7.0), "$7.00");
         assert_eq!(format_change(1.234), "+1.23");
@@ -542,12 +542,12 @@ mod tests {
     fn frames_are_sorted_into_quotes_errors_and_the_rest() {
         assert!(matches!(
             classify(r#"{"type":"quote","symbol":"AAPL","price":1.5,"change":-0.25,"volume":10}"#),
-            Incoming::Quote(q) if q.symbol == "AAPL" && q.volume == 10
+            TickerFrame::Quote(q) if q.symbol == "AAPL" && q.volume == 10
         ));
         assert_eq!(
             classify(r#"{"type":"error","message":"unknown symbol X"}"#),
-            Incoming::Error("unknown symbol X".into())
+            TickerFrame::Error("unknown symbol X".into())
         );
-        assert_eq!(classify("hello"), Incoming::Other("hello".into()));
+        assert_eq!(classify("hello"), TickerFrame::Other("hello".into()));
     }
 }
