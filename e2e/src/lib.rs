@@ -4,6 +4,8 @@
 //! The tests in `tests/` need the release build in `dist/` (or `WSLAB_DIST`) and Debian's
 //! `chromium` + `chromium-driver`; `cargo xtask test` provides all three.
 
+pub mod peer;
+
 use std::{
     io::{BufRead, BufReader},
     net::{SocketAddr, TcpListener},

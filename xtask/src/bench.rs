@@ -5,9 +5,11 @@
 //! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines; `ticker`: the ticker
 //! with 200 symbols at 1k / 5k / 10k quotes/s; `recovery`: reconnects and a restart drill
 //! (`wslab-bench` in the e2e crate measures).
-//! `server`: wslab-server on loopback against a raw tokio-tungstenite echo server and a
-//! Python `websockets` one: echo throughput and latency, memory per idle connection, chat
-//! fan-out latency, memory after a connect / close soak (`wslab-loadgen` measures).
+//! `server`: wslab-server on loopback against minimal echo servers on the other Rust stacks
+//! (tokio-tungstenite, tokio-websockets, fastwebsockets) and a Python `websockets` one:
+//! echo throughput and latency, instructions per echoed message (callgrind), memory per
+//! idle connection, chat fan-out latency, memory after a connect / close soak
+//! (`wslab-loadgen` measures).
 
 use std::{
     io::Write,
@@ -157,7 +159,13 @@ const FANOUT_MESSAGES: usize = 20;
 /// Connect / handshake / close cycles of the soak.
 const SOAK_CYCLES: usize = 10_000;
 
+/// Instructions per message: one connection, one message in flight (no batching to blur
+/// the per-message path), measured over a short and a long run under callgrind; the
+/// difference divided by the difference in messages leaves start-up and handshake out.
+const CALLGRIND_SECONDS: (f64, f64) = (2.0, 6.0);
+
 /// Goals, printed next to the rows they judge.
+const GOAL_VS_FASTEST: f64 = 1.0;
 const GOAL_VS_RAW: f64 = 0.9;
 const GOAL_VS_PYTHON: f64 = 20.0;
 const GOAL_IDLE_PER_GIB: f64 = 50_000.0;
@@ -170,12 +178,35 @@ fn step(message: &str) {
     eprintln!("xtask: bench server: {message}");
 }
 
-/// The three echo servers compared, and how to start each on 127.0.0.1:0.
+/// The echo servers compared, and how to start each on 127.0.0.1:0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Target {
     Wslab,
+    /// tokio-tungstenite, the stack under axum's WebSockets.
     Raw,
+    /// tokio-websockets.
+    Tws,
+    /// fastwebsockets.
+    Fws,
     Python,
+}
+
+impl Target {
+    /// The process name in the bench's lines.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Wslab => "wslab-server",
+            Self::Raw => "raw-echo",
+            Self::Tws => "tws-echo",
+            Self::Fws => "fws-echo",
+            Self::Python => "python_echo.py",
+        }
+    }
+
+    /// Whether it is one of the Rust peers wslab-server is judged against.
+    fn is_peer(self) -> bool {
+        matches!(self, Self::Raw | Self::Tws | Self::Fws)
+    }
 }
 
 /// Binaries and scripts the bench runs.
@@ -196,8 +227,8 @@ impl Kit {
                     .env("RUST_LOG", "wslab_server=warn");
                 command
             }
-            Target::Raw => {
-                let mut command = Command::new(self.bin.join("raw-echo"));
+            Target::Raw | Target::Tws | Target::Fws => {
+                let mut command = Command::new(self.bin.join(target.name()));
                 command.args(["--addr", "127.0.0.1:0"]);
                 command
             }
@@ -216,15 +247,22 @@ impl Kit {
     /// Starts a fresh `target` server, runs `wslab-loadgen ARGS` against it (`{url}`,
     /// `{pid}` replaced), stops the server, and returns the loadgen's JSON line.
     fn measure(&self, target: Target, path: &str, args: &[&str], limit: u64) -> Result<Value> {
+        self.measure_command(&mut self.command(target)?, target.name(), path, args, limit)
+    }
+
+    /// [`Self::measure`] with the server started by `command` (callgrind around it, say).
+    fn measure_command(
+        &self,
+        command: &mut Command,
+        name: &str,
+        path: &str,
+        args: &[&str],
+        limit: u64,
+    ) -> Result<Value> {
         if process::interrupted() {
             bail!("interrupted");
         }
-        let name = match target {
-            Target::Wslab => "wslab-server",
-            Target::Raw => "raw-echo",
-            Target::Python => "python_echo.py",
-        };
-        let server = process::Server::start_command(&mut self.command(target)?, name)?;
+        let server = process::Server::start_command(command, name)?;
         let url = format!("ws://{}{path}", server.addr());
         let pid = server.pid().to_string();
         let args: Vec<String> = args
@@ -250,6 +288,78 @@ impl Kit {
             .context("wslab-loadgen printed no result")?;
         serde_json::from_str(line).with_context(|| format!("wslab-loadgen printed {line:?}"))
     }
+}
+
+impl Kit {
+    /// Instructions the server executes per echoed message, counted by callgrind (see
+    /// [`CALLGRIND_SECONDS`]); its output files go to `dir`.
+    fn instructions_per_message(&self, target: Target, dir: &Path) -> Result<f64> {
+        let size = ECHO_SIZE.to_string();
+        let mut runs = Vec::new();
+        for seconds in [CALLGRIND_SECONDS.0, CALLGRIND_SECONDS.1] {
+            let out = dir.join(format!("{}-{seconds}s.callgrind", target.name()));
+            let _ = std::fs::remove_file(&out);
+            let inner = self.command(target)?;
+            let mut command = Command::new("valgrind");
+            command
+                .arg("--tool=callgrind")
+                .arg(format!("--callgrind-out-file={}", out.display()))
+                .arg(inner.get_program())
+                .args(inner.get_args());
+            for (key, value) in inner.get_envs() {
+                if let Some(value) = value {
+                    command.env(key, value);
+                }
+            }
+            let secs = seconds.to_string();
+            let result = self.measure_command(
+                &mut command,
+                target.name(),
+                "/echo",
+                &[
+                    "echo",
+                    "--url",
+                    "{url}",
+                    "--connections",
+                    "1",
+                    "--seconds",
+                    &secs,
+                    "--size",
+                    &size,
+                    "--pid",
+                    "{pid}",
+                ],
+                240,
+            )?;
+            let messages = number(&result, "messages")?;
+            runs.push((callgrind_total(&out)?, messages));
+        }
+        let (&(short_ir, short_msgs), &(long_ir, long_msgs)) = (
+            runs.first().context("no short run")?,
+            runs.last().context("no long run")?,
+        );
+        if long_msgs <= short_msgs || long_ir <= short_ir {
+            bail!(
+                "the long run echoed {long_msgs} messages in {long_ir} instructions, the short \
+                 one {short_msgs} in {short_ir}: nothing to compare"
+            );
+        }
+        Ok((long_ir - short_ir) / (long_msgs - short_msgs))
+    }
+}
+
+/// The total instruction count (`Ir`) in a callgrind output file.
+fn callgrind_total(path: &Path) -> Result<f64> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("no callgrind output at {}", path.display()))?;
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("totals:")
+                .or_else(|| line.strip_prefix("summary:"))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .with_context(|| format!("no totals line in {}", path.display()))
 }
 
 /// After Ctrl-C: stop here (the guards have stopped the servers) and print no table.
@@ -320,7 +430,8 @@ fn print_table(rows: &[Row]) {
     };
     println!();
     println!(
-        "wslab-server vs raw tokio-tungstenite vs python websockets: loopback, {} cores, profile `server`",
+        "wslab-server vs tokio-tungstenite, tokio-websockets, fastwebsockets and python \
+         websockets: loopback, {} cores, profile `server`",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
     println!("{}", line(&header));
@@ -332,7 +443,11 @@ fn print_table(rows: &[Row]) {
         "wslab-loadgen shares the cores with the server it measures; anything else running \
          (a build) lowers the echo rows.\n\
          idle: (RSS with the connections − RSS before) / connections, both settled. soak: RSS \
-         settled after {SOAK_CYCLES} cycles vs settled after 200 warm-up cycles."
+         settled after {SOAK_CYCLES} cycles vs settled after 200 warm-up cycles.\n\
+         instructions: callgrind's count over a {}-s and a {}-s echo run on one connection, \
+         the difference per extra message: the server's own path per message, whatever else \
+         the machine is doing.",
+        CALLGRIND_SECONDS.0, CALLGRIND_SECONDS.1
     );
 }
 
@@ -390,7 +505,9 @@ fn server(root: &Path) -> Result<ExitCode> {
         format!("echo, {ECHO_CONNECTIONS} conns, {ECHO_SIZE} B, best of {ECHO_ROUNDS}:");
     let targets = [
         (Target::Wslab, "wslab-server".to_owned()),
-        (Target::Raw, "raw tokio-tungstenite".to_owned()),
+        (Target::Raw, "tokio-tungstenite (raw)".to_owned()),
+        (Target::Tws, "tokio-websockets".to_owned()),
+        (Target::Fws, "fastwebsockets".to_owned()),
         (
             Target::Python,
             format!("python websockets {}", tools::PY_WEBSOCKETS_VERSION),
@@ -398,7 +515,7 @@ fn server(root: &Path) -> Result<ExitCode> {
     ];
     // Rounds interleaved (A B C A B C…), the best kept: a build elsewhere on the machine
     // during one run then costs that run, not the comparison.
-    let mut best: [Option<(f64, f64, f64, f64)>; 3] = [None; 3];
+    let mut best: Vec<Option<(f64, f64, f64, f64)>> = vec![None; targets.len()];
     for round in 1..=ECHO_ROUNDS {
         for (index, (target, label)) in targets.iter().enumerate() {
             step(&format!("echo round {round} of {ECHO_ROUNDS}: {label}"));
@@ -422,26 +539,59 @@ fn server(root: &Path) -> Result<ExitCode> {
         }
     }
     stop_if_interrupted()?;
+    // Instructions per message, for wslab and the Rust peers (the Python one would be
+    // measured inside valgrind's Python, not worth its minutes).
+    let callgrind_dir = root.join("target/bench-callgrind");
+    std::fs::create_dir_all(&callgrind_dir)?;
+    let valgrind = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut instructions: Vec<Option<f64>> = vec![None; targets.len()];
+    for (index, (target, label)) in targets.iter().enumerate() {
+        if *target == Target::Python {
+            continue;
+        }
+        if !valgrind {
+            step("valgrind is not installed (apt-get install valgrind): no instruction counts");
+            break;
+        }
+        step(&format!(
+            "instructions per message under callgrind: {label}"
+        ));
+        match kit.instructions_per_message(*target, &callgrind_dir) {
+            Ok(count) => {
+                if let Some(slot) = instructions.get_mut(index) {
+                    *slot = Some(count);
+                }
+            }
+            Err(error) => step(&format!("instructions, {label}: {error:#}")),
+        }
+    }
+    stop_if_interrupted()?;
     let mut echo_rates = Vec::new();
     let mut echo_per_cpu = Vec::new();
-    for ((_, label), kept) in targets.iter().zip(best) {
+    for (((_, label), kept), counted) in targets.iter().zip(&best).zip(&instructions) {
         let what = format!("{echo_label} {label}");
+        let counted = counted.map_or(String::new(), |n| {
+            format!("   {} instructions/msg", thousands(n))
+        });
         match kept {
             Some((rate, p50, p99, per_cpu)) => {
                 rows.push(Row::new(
                     what,
                     format!(
-                        "{} msg/s   p50 {} µs   p99 {} µs   {} msg per server CPU-s",
-                        thousands(rate),
-                        thousands(p50),
-                        thousands(p99),
-                        thousands(per_cpu)
+                        "{} msg/s   p50 {} µs   p99 {} µs   {} msg per server CPU-s{counted}",
+                        thousands(*rate),
+                        thousands(*p50),
+                        thousands(*p99),
+                        thousands(*per_cpu)
                     ),
                     "",
                     "",
                 ));
-                echo_rates.push(Some(rate));
-                echo_per_cpu.push(per_cpu.is_finite().then_some(per_cpu));
+                echo_rates.push(Some(*rate));
+                echo_per_cpu.push(per_cpu.is_finite().then_some(*per_cpu));
             }
             None => {
                 failures += 1;
@@ -451,11 +601,16 @@ fn server(root: &Path) -> Result<ExitCode> {
             }
         }
     }
-    for (index, label, goal) in [(1, "raw", GOAL_VS_RAW), (2, "python", GOAL_VS_PYTHON)] {
+    let wslab_index = 0;
+    let python_index = targets.len() - 1;
+    for (index, label, goal) in [
+        (1, "raw", GOAL_VS_RAW),
+        (python_index, "python", GOAL_VS_PYTHON),
+    ] {
         let what = format!("echo: wslab / {label}");
         let goal_text = format!("≥ {goal}×");
         match (
-            echo_rates.first().copied().flatten(),
+            echo_rates.get(wslab_index).copied().flatten(),
             echo_rates.get(index).copied().flatten(),
         ) {
             (Some(wslab), Some(other)) if other > 0.0 => {
@@ -470,10 +625,74 @@ fn server(root: &Path) -> Result<ExitCode> {
             _ => rows.push(Row::new(what, "not measured", &goal_text, "-")),
         }
     }
+    // Against the best of the Rust peers, on each figure: the one most fair to a server
+    // sharing its cores with the load (per CPU-second) and the one noise does not move
+    // (instructions).
+    let peers: Vec<usize> = (0..targets.len())
+        .filter(|&i| targets.get(i).is_some_and(|(t, _)| t.is_peer()))
+        .collect();
+    let fastest = |values: &[Option<f64>], better: fn(f64, f64) -> bool| {
+        peers
+            .iter()
+            .filter_map(|&i| Some((i, values.get(i).copied().flatten()?)))
+            .reduce(|a, b| if better(b.1, a.1) { b } else { a })
+    };
+    let peer_name = |i: usize| targets.get(i).map_or("?", |(_, label)| label.as_str());
+    let goal_text = format!("≥ {GOAL_VS_FASTEST}×");
+    match (
+        echo_per_cpu.get(wslab_index).copied().flatten(),
+        fastest(&echo_per_cpu, |a, b| a > b),
+    ) {
+        (Some(wslab), Some((i, peer))) if peer > 0.0 => {
+            let ratio = wslab / peer;
+            rows.push(Row::new(
+                format!(
+                    "echo per server CPU-second: wslab / fastest peer ({})",
+                    peer_name(i)
+                ),
+                format!("{ratio:.2}×"),
+                &goal_text,
+                &verdict(ratio >= GOAL_VS_FASTEST),
+            ));
+        }
+        _ => rows.push(Row::new(
+            "echo per server CPU-second: wslab / fastest peer",
+            "not measured",
+            &goal_text,
+            "-",
+        )),
+    }
+    match (
+        instructions.get(wslab_index).copied().flatten(),
+        fastest(&instructions, |a, b| a < b),
+    ) {
+        (Some(wslab), Some((i, peer))) if wslab > 0.0 => {
+            // Fewer instructions is faster: the peer's count over ours, as "×" of speed.
+            let ratio = peer / wslab;
+            rows.push(Row::new(
+                format!(
+                    "instructions per message: wslab / fastest peer ({})",
+                    peer_name(i)
+                ),
+                format!("{ratio:.2}× ({} vs {})", thousands(wslab), thousands(peer)),
+                &goal_text,
+                &verdict(ratio >= GOAL_VS_FASTEST),
+            ));
+        }
+        _ => rows.push(Row::new(
+            "instructions per message: wslab / fastest peer",
+            "not measured",
+            &goal_text,
+            "-",
+        )),
+    }
 
     // Per server CPU-second: the load generator shares the two cores, so a server that
     // needs less CPU per message is capped by the client; this ratio is not.
-    if let (Some(Some(wslab)), Some(Some(python))) = (echo_per_cpu.first(), echo_per_cpu.get(2)) {
+    if let (Some(Some(wslab)), Some(Some(python))) = (
+        echo_per_cpu.get(wslab_index),
+        echo_per_cpu.get(python_index),
+    ) {
         let ratio = wslab / python;
         rows.push(Row::new(
             "echo per server CPU-second: wslab / python".to_owned(),

@@ -8,58 +8,19 @@
 //! tungstenite's own defaults, a 128 KiB read buffer, it is *slower* than wslab-server: the
 //! comparison would measure the buffer, not the stack).
 
-use std::{io::Write, net::SocketAddr, process::ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use futures::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("raw-echo: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let addr: SocketAddr = args
-        .iter()
-        .position(|a| a == "--addr")
-        .and_then(|i| args.get(i + 1))
-        .map_or("127.0.0.1:0", String::as_str)
-        .parse()
-        .context("--addr is not HOST:PORT")?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{}", listener.local_addr()?)?;
-        out.flush()?;
-    }
-    loop {
-        let (tcp, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of file descriptors and the like: keep serving the connections we have.
-            Err(error) => {
-                eprintln!("raw-echo: accept: {error}");
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        tokio::spawn(echo(tcp));
-    }
+    wslab_e2e::peer::serve("raw-echo", echo).await
 }
 
 /// One connection: echo until the close handshake, EOF or an error.
 async fn echo(tcp: TcpStream) {
-    let _ = tcp.set_nodelay(true);
     let limits = wslab_server::Limits::default();
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(limits.read_buffer)
