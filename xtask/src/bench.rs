@@ -130,7 +130,7 @@ fn run_bench(root: &Path, env: &process::Env, name: &str) -> Result<()> {
 ///   idle connections and the soak's cycles as fast as it can. The address table is still
 ///   consulted on every handshake.
 ///
-/// Every other limit (64 KiB messages, 4 KiB read buffer, pings, handshake timeout) is the
+/// Every other limit (64 KiB messages, 1 KiB read buffer, pings, handshake timeout) is the
 /// server's default: the bench measures the server as it ships.
 #[rustfmt::skip]
 const WSLAB_FLAGS: &[&str] = &[
