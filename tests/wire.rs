@@ -19,6 +19,8 @@ const FRAMES: &[&str] = &[
     r#"{"type":"leave","username":"Bob","room":"maths"}"#,
     r#"{"type":"joined","username":"Ada (2)","room":"general","members":["Ada","Ada (2)"]}"#,
     r#"{"type":"error","message":"bad input"}"#,
+    r#"{"type":"gap","room":"general","since":1796297097758004}"#,
+    r#"{"type":"gap","room":"general","since":"5"}"#,
     // Every stocks event.
     r#"{"type":"quote","symbol":"AAPL","price":189.12,"change":-0.42,"volume":1200}"#,
     r#"{"type":"quote","symbol":"MSFT","price":0,"change":0,"volume":0}"#,

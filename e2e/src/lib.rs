@@ -4,6 +4,7 @@
 //! The tests in `tests/` need the release build in `dist/` (or `WSLAB_DIST`) and Debian's
 //! `chromium` + `chromium-driver`; `cargo xtask test` provides all three.
 
+pub mod cluster;
 pub mod peer;
 
 use std::{

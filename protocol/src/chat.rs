@@ -130,6 +130,15 @@ pub enum ChatEvent {
         /// Everyone present, this connection included.
         members: Vec<String>,
     },
+    /// Sent after `joined`, before the history, to a client resuming with `since` when the
+    /// room no longer holds every line after it (they were trimmed, or the broker lost its
+    /// data): the lines that follow are the room's last ones, and some in between are gone.
+    Gap {
+        /// The room.
+        room: String,
+        /// The `since` the client asked for.
+        since: u64,
+    },
     /// A request was refused; the connection stays open.
     Error {
         /// What was wrong, as a sentence.
@@ -172,6 +181,8 @@ pub struct ChatFields {
     pub members: Option<Vec<String>>,
     /// `message`.
     pub message: Option<String>,
+    /// `since`.
+    pub since: Option<u64>,
 }
 
 impl ChatEvent {
@@ -195,6 +206,7 @@ impl ChatEvent {
             ts,
             members,
             message,
+            since,
         } = fields;
         let room_or_default = |room: Option<String>| room.unwrap_or_else(|| DEFAULT_ROOM.into());
         let event = match kind.as_deref() {
@@ -222,6 +234,9 @@ impl ChatEvent {
                     members: members?,
                 })
             })(),
+            Some("gap") => room
+                .zip(since)
+                .map(|(room, since)| Self::Gap { room, since }),
             Some("error") => message.map(|message| Self::Error { message }),
             _ => return Incoming::Unknown,
         };
@@ -255,6 +270,10 @@ mod tests {
                 username: "Ada (2)".into(),
                 room: "general".into(),
                 members: vec!["Ada".into(), "Ada (2)".into()],
+            },
+            ChatEvent::Gap {
+                room: "general".into(),
+                since: 1_700_000_000_000_041,
             },
             ChatEvent::Error {
                 message: "no".into(),
@@ -386,6 +405,14 @@ mod tests {
             })
             .ok(),
             Some(json!({"type":"leave","username":"Ada","room":"general"}))
+        );
+        assert_eq!(
+            to_value(ChatEvent::Gap {
+                room: "general".into(),
+                since: 41
+            })
+            .ok(),
+            Some(json!({"type":"gap","room":"general","since":41}))
         );
         assert_eq!(
             to_value(ChatEvent::Error {

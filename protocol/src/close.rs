@@ -28,6 +28,8 @@ pub const MESSAGE_TOO_BIG: u16 = 1009;
 pub const INTERNAL_ERROR: u16 = 1011;
 /// The service is restarting; try again later.
 pub const SERVICE_RESTART: u16 = 1012;
+/// The server cannot serve this now (its chat broker is unreachable); try again later.
+pub const TRY_AGAIN_LATER: u16 = 1013;
 
 /// The RFC 6455 / IANA name of a close code, for logs and timelines.
 ///

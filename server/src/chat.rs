@@ -12,21 +12,60 @@
 //! `error`, and after a number of such strikes the connection is closed with 1008 (Policy
 //! Violation).
 //!
-//! [`hub`] holds the rooms (what they hold and who is in them, no I/O); [`session`] runs one
-//! connection against it: a reader, a writer, and how the connection ended.
+//! [`Hub`] holds the rooms in this process (what they hold and who is in them, no I/O), the
+//! default; [`Broker`] keeps them in Redis, shared by several servers (`--broker`). [`check`]
+//! is what both refuse alike; [`session`] runs one connection against either: a reader, a
+//! writer, and how the connection ended.
 
+mod broker;
+mod check;
 mod hub;
 mod session;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{State, ws::WebSocketUpgrade},
-    response::Response,
+    http::{HeaderValue, StatusCode, header::RETRY_AFTER},
+    response::{IntoResponse, Response},
 };
 
 use crate::{AppState, gate::Slot};
+pub use broker::{Broker, BrokerConfig};
 pub use hub::Hub;
+
+/// Where the rooms are kept.
+#[derive(Debug)]
+pub enum Chat {
+    /// In this process (the default: nothing to install, one server).
+    Local(Hub),
+    /// In Redis, shared with every server on it.
+    Shared(Arc<Broker>),
+}
+
+impl Chat {
+    /// The rooms a server with these settings keeps: on the broker if one is given.
+    ///
+    /// # Panics
+    /// With a broker, outside a Tokio runtime (its link runs as a task).
+    pub fn new(limits: ChatLimits, broker: Option<&BrokerConfig>) -> Self {
+        match broker {
+            None => Self::Local(Hub::new(limits)),
+            Some(config) => Self::Shared(Broker::start(config.clone(), limits)),
+        }
+    }
+
+    /// Whether chat connections can be served now (false while the broker is unreachable).
+    pub fn is_up(&self) -> bool {
+        match self {
+            Self::Local(_) => true,
+            Self::Shared(broker) => broker.is_up(),
+        }
+    }
+}
+
+/// The `Retry-After` of a refusal while the broker is unreachable, in seconds.
+const RETRY_AFTER_SECONDS: Duration = Duration::from_secs(2);
 
 /// The chat's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,13 +98,32 @@ pub const MAX_ROOMS: usize = 1000;
 pub const MAX_ROOMS_PER_CONNECTION: usize = 20;
 
 /// Upgrades the request and runs one chat session.
+/// While the broker is unreachable, answers 503 with `Retry-After` instead.
 pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
-    let hub = Arc::clone(&state.chat);
+    if !state.chat.is_up() {
+        return unavailable();
+    }
+    let chat = Arc::clone(&state.chat);
     state.upgrade(ws).on_upgrade(async move |socket| {
         state
-            .run(socket, slot, async move |socket| {
-                session::run(socket, &hub).await
+            .run(socket, slot, async move |socket| match &*chat {
+                Chat::Local(hub) => session::run(socket, hub).await,
+                Chat::Shared(broker) => session::run(socket, broker).await,
             })
             .await;
     })
+}
+
+/// 503 with `Retry-After`: the broker is unreachable.
+pub(crate) fn unavailable() -> Response {
+    let mut response = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "chat broker unreachable; try again shortly\n",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        RETRY_AFTER,
+        HeaderValue::from(RETRY_AFTER_SECONDS.as_secs()),
+    );
+    response
 }

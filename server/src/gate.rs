@@ -402,6 +402,11 @@ impl Slots {
     pub fn new(max: usize) -> Self {
         Self(Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))))
     }
+
+    /// How many are free.
+    pub fn free(&self) -> usize {
+        self.0.available_permits()
+    }
 }
 
 /// One of the [`Slots`] and one of its address's connections, taken by the gate for a

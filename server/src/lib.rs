@@ -62,6 +62,9 @@ pub struct Config {
     pub dist: Option<PathBuf>,
     /// Limits of `/chat`.
     pub chat: chat::ChatLimits,
+    /// The Redis the chat's rooms live on, shared with other servers; `None` keeps them in
+    /// this process.
+    pub broker: Option<chat::BrokerConfig>,
     /// Seed and default rate of `/stocks`.
     pub stocks: stocks::StocksConfig,
     /// Kernel send buffer of each connection, in bytes (`None`: the OS default, which
@@ -86,6 +89,7 @@ impl Default for Config {
         Self {
             dist: None,
             chat: chat::ChatLimits::default(),
+            broker: None,
             stocks: stocks::StocksConfig::default(),
             send_buffer: Some(DEFAULT_SEND_BUFFER),
             limits: Limits::default(),
@@ -107,8 +111,8 @@ pub const DEFAULT_SEND_BUFFER: usize = 128 * 1024;
 pub struct AppState {
     /// Tells connection tasks to close with 1001 and lets shutdown wait for them.
     pub shutdown: Shutdown,
-    /// Chat rooms and their members.
-    pub chat: Arc<chat::Hub>,
+    /// Chat rooms and their members, here or on the broker.
+    pub chat: Arc<chat::Chat>,
     /// Seed and default rate of `/stocks`.
     pub stocks: stocks::StocksConfig,
     /// Limits every connection obeys.
@@ -136,7 +140,7 @@ impl AppState {
     pub fn new(config: &Config) -> Self {
         Self {
             shutdown: Shutdown::new(),
-            chat: Arc::new(chat::Hub::new(config.chat)),
+            chat: Arc::new(chat::Chat::new(config.chat, config.broker.as_ref())),
             stocks: config.stocks,
             limits: config.limits,
             origins: Arc::new(config.origins.clone()),
@@ -182,9 +186,27 @@ pub fn app(config: &Config, state: AppState) -> Router {
             state.clone(),
             gate::gate,
         ))
+        .route("/healthz", get(healthz))
         .with_state(state)
         .fallback_service(assets::service(config.dist.as_deref()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// `GET /healthz`, for load balancers and tests: 200 when every endpoint can be served, with
+/// `{"status":"ok","connections":N}` (the WebSockets open now), or 503 while the chat's
+/// broker (if there is one) is unreachable.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !state.chat.is_up() {
+        return chat::unavailable();
+    }
+    let open = state
+        .limits
+        .max_connections
+        .saturating_sub(state.slots.free());
+    axum::Json(serde_json::json!({"status": "ok", "connections": open})).into_response()
 }
 
 /// Serves [`app`] on `listener` until `signal` completes, then shuts down gracefully:

@@ -16,7 +16,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wslab_server::{
     AllowedOrigin, ClientLimits, Drills, Limits, Origins, ProxyNet, Tls, TrustedProxies,
-    chat::ChatLimits, stocks::StocksConfig,
+    chat::{BrokerConfig, ChatLimits},
+    stocks::StocksConfig,
 };
 
 /// Companion WebSocket server for the wslab demos.
@@ -42,6 +43,15 @@ struct Args {
     #[arg(long, default_value_t = ChatLimits::default().rate_strikes,
           value_parser = clap::value_parser!(u32).range(1..))]
     chat_strikes: u32,
+    /// /chat: keep rooms, names, members and history in this Redis, shared with every
+    /// server on it (`redis://host:port/db`, `redis+unix:///path`); without it, in this
+    /// process.
+    #[arg(long, value_name = "URL", value_parser = broker_url, help_heading = "Scaling out")]
+    broker: Option<BrokerConfig>,
+    /// /chat with --broker: seconds a server's members outlive it once it stops refreshing
+    /// them (a server that died: its members leave within this and a third more).
+    #[arg(long, default_value_t = 10.0, value_parser = positive, help_heading = "Scaling out")]
+    member_ttl: f64,
     /// Kernel send buffer per connection, in bytes (0: the OS default).
     #[arg(long, default_value_t = wslab_server::DEFAULT_SEND_BUFFER)]
     send_buffer: usize,
@@ -194,6 +204,10 @@ async fn main() -> anyhow::Result<()> {
             rate_burst: args.chat_burst.max(1.0),
             rate_strikes: args.chat_strikes,
         },
+        broker: args.broker.map(|broker| BrokerConfig {
+            member_ttl: Duration::from_secs_f64(args.member_ttl),
+            ..broker
+        }),
         send_buffer: (args.send_buffer > 0).then_some(args.send_buffer),
         stocks: StocksConfig {
             seed: args.stocks_seed,
@@ -270,6 +284,10 @@ fn stock_rate(text: &str) -> Result<f64, String> {
 
 /// A count of at least one.
 /// A chat queue holds at least a join's answers: `joined` and the whole history.
+fn broker_url(text: &str) -> Result<BrokerConfig, String> {
+    BrokerConfig::new(text).map_err(|error| format!("{text:?} is not a Redis URL: {error}"))
+}
+
 fn chat_queue(text: &str) -> Result<usize, String> {
     let least = wslab_protocol::chat::HISTORY_LEN + 1;
     match text.parse::<usize>() {

@@ -117,6 +117,29 @@ async fn a_joiner_gets_members_and_the_last_100_messages() {
         ids.push(line["id"].as_u64().expect("id"));
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
+    // Resuming from a line no longer kept: told of the gap, then the last 100.
+    let mut cy = server.connect("/chat").await;
+    let since = ids[0] - 2;
+    send(
+        &mut cy,
+        json!({"type": "join", "username": "Cy", "since": since}),
+    )
+    .await;
+    assert_eq!(event(&mut cy).await["type"], "joined");
+    assert_eq!(
+        event(&mut cy).await,
+        json!({"type": "gap", "room": "general", "since": since})
+    );
+    assert_eq!(event(&mut cy).await["text"], "line 5");
+    // Resuming from a kept line: no gap.
+    let mut di = server.connect("/chat").await;
+    send(
+        &mut di,
+        json!({"type": "join", "username": "Di", "since": ids[0]}),
+    )
+    .await;
+    assert_eq!(event(&mut di).await["type"], "joined");
+    assert_eq!(event(&mut di).await["text"], "line 6");
     server.stop().await;
 }
 

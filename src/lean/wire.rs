@@ -96,6 +96,7 @@ mod browser {
             ts: object.whole("ts")?,
             members: object.strings("members")?,
             message: object.string("message")?,
+            since: object.whole("since")?,
         })
     }
 

@@ -97,6 +97,10 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
             "end-to-end (Chromium)",
             Box::new(|name| e2e_suite(name, root, &env)),
         ),
+        (
+            "cluster (Redis, nginx, server processes)",
+            Box::new(|name| cluster_suite(name, root, &env)),
+        ),
     ];
     let mut outcomes = Vec::new();
     for (name, step) in steps {
@@ -387,17 +391,55 @@ fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
         process::cargo(env)
             // The library's unit tests and every test file; not the doc tests nor the
             // bench binary, which have none and would read as files that ran zero tests.
-            .args([
-                "test",
-                "--no-fail-fast",
-                "-p",
-                "wslab-e2e",
-                "--lib",
-                "--test",
-                "*",
-            ])
+            .args(["test", "--no-fail-fast", "-p", "wslab-e2e", "--lib"])
+            .args(browser_tests(root).iter().flat_map(|test| ["--test", test]))
             .env("WSLAB_DIST", root.join("dist"))
             .env("WSLAB_PAGES_DIST", pages),
+        Zero::EveryBinaryMustRun,
+    )
+}
+
+/// The end-to-end test files but the cluster's (`e2e/tests/*.rs`, by name), which run as a
+/// suite of their own.
+fn browser_tests(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join("e2e/tests"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .filter(|name| !CLUSTER_TESTS.contains(&name.as_str()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The cluster suite's test files in `e2e/tests`.
+const CLUSTER_TESTS: &[&str] = &["cluster", "cluster_browser"];
+
+/// Several wslab-server processes on one Redis, behind nginx (`e2e/tests/cluster*.rs`): the
+/// server binary is built first, since the tests start it themselves; the browser test uses
+/// the release build the end-to-end suite made.
+fn cluster_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
+    let clock = Instant::now();
+    let built = process::run_within(
+        process::cargo(env).args(["build", "-p", "wslab-server"]),
+        "building wslab-server",
+        SUITE_LIMIT,
+    );
+    if let Err(error) = built {
+        return failed_to_start(name, &error);
+    }
+    suite(
+        name,
+        clock,
+        process::cargo(env)
+            .args(["test", "--no-fail-fast", "-p", "wslab-e2e"])
+            .args(CLUSTER_TESTS.iter().flat_map(|test| ["--test", test]))
+            .env("WSLAB_SERVER_BIN", root.join("target/debug/wslab-server"))
+            .env("WSLAB_DIST", root.join("dist")),
         Zero::EveryBinaryMustRun,
     )
 }

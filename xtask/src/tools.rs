@@ -48,6 +48,7 @@ pub fn ensure_app_tools(root: &Path) -> Result<Env> {
 /// test (its `axe.min.js` is passed on as `WSLAB_AXE`).
 pub fn ensure_test_tools(root: &Path) -> Result<Env> {
     ensure_chromium()?;
+    ensure_cluster_tools()?;
     let axe = ensure_axe()?;
     let mut env = ensure_app_tools(root)?;
     env.vars
@@ -283,10 +284,29 @@ pub fn ensure_axe() -> Result<PathBuf> {
 }
 
 fn ensure_chromium() -> Result<()> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    ensure_debian(&[CHROMIUM, CHROMEDRIVER], &["chromium", "chromium-driver"])
+}
+
+/// Debian's Redis and nginx, for the cluster suite and `bench cluster` (started by the
+/// tests themselves as child processes, never as system services).
+pub fn ensure_cluster_tools() -> Result<()> {
+    ensure_debian(
+        &[
+            "/usr/bin/redis-server",
+            "/usr/bin/redis-cli",
+            "/usr/sbin/nginx",
+        ],
+        &["redis-server", "nginx-light"],
+    )
+}
+
+/// Installs Debian `packages` unless every one of `files` exists already.
+fn ensure_debian(files: &[&str], packages: &[&str]) -> Result<()> {
+    if files.iter().all(|file| Path::new(file).exists()) {
         return Ok(());
     }
-    step("installing Debian's chromium and chromium-driver");
+    let names = packages.join(" ");
+    step(&format!("installing Debian's {names}"));
     let sudo = !is_root();
     let apt = |args: &[&str]| {
         let mut command = if sudo {
@@ -303,10 +323,9 @@ fn ensure_chromium() -> Result<()> {
         command
     };
     run_checked(&mut apt(&["update"]), "apt-get update")?;
-    run_checked(
-        &mut apt(&["install", "-y", "chromium", "chromium-driver"]),
-        "apt-get install chromium chromium-driver",
-    )
+    let mut install = vec!["install", "-y"];
+    install.extend(packages);
+    run_checked(&mut apt(&install), &format!("apt-get install {names}"))
 }
 
 fn is_root() -> bool {

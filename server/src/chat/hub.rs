@@ -11,15 +11,12 @@ use std::{
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
-use wslab_protocol::{
-    chat::{
-        ChatEvent, ChatLine, ChatRequest, DEFAULT_ROOM, HISTORY_LEN, MAX_ROOM_CHARS,
-        MAX_TEXT_CHARS, MAX_USERNAME_CHARS,
-    },
-    decode::{QUOTED_CHARS, excerpt},
-};
+use wslab_protocol::chat::{ChatEvent, ChatLine, ChatRequest, HISTORY_LEN};
 
-use super::{ChatLimits, MAX_ROOMS, MAX_ROOMS_PER_CONNECTION};
+use super::{
+    ChatLimits, MAX_ROOMS, MAX_ROOMS_PER_CONNECTION,
+    check::{self, room_name},
+};
 
 /// A connection's number in the hub.
 pub(super) type ConnId = u64;
@@ -34,6 +31,8 @@ struct Member {
 struct Room {
     members: Vec<Member>,
     history: VecDeque<ChatLine>,
+    /// The id of the last line trimmed from the history (0 if none was).
+    dropped: u64,
 }
 
 /// A connection's outbox and its "you are disconnected" switch.
@@ -67,7 +66,8 @@ impl std::fmt::Debug for Hub {
     }
 }
 
-fn encode(event: &ChatEvent) -> Utf8Bytes {
+/// A chat event, encoded as a text frame.
+pub(super) fn encode(event: &ChatEvent) -> Utf8Bytes {
     // Serializing these plain structs cannot fail; an empty frame would be the fallback.
     serde_json::to_string(event).unwrap_or_default().into()
 }
@@ -105,23 +105,20 @@ impl Hub {
         }
     }
 
-    /// The limits it was made with.
-    pub(super) fn limits(&self) -> ChatLimits {
-        self.limits
-    }
-
     fn lock(&self) -> MutexGuard<'_, HubState> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
 
-    pub(super) fn connect(
-        &self,
-        queue: mpsc::Sender<Utf8Bytes>,
-        kick: CancellationToken,
-    ) -> ConnId {
+impl super::session::Rooms for Hub {
+    fn limits(&self) -> ChatLimits {
+        self.limits
+    }
+
+    fn connect(&self, queue: mpsc::Sender<Utf8Bytes>, kick: CancellationToken) -> ConnId {
         let mut state = self.lock();
         state.next_conn += 1;
         let conn = state.next_conn;
@@ -129,15 +126,14 @@ impl Hub {
         conn
     }
 
-    /// Removes the connection from every room, announcing its leave.
-    pub(super) fn disconnect(&self, conn: ConnId) {
+    fn disconnect(&self, conn: ConnId) {
         let mut state = self.lock();
         state.remove_peer(conn);
     }
 
-    /// Carries out one request from the connection that `answers` answers (nothing if the
-    /// connection was dropped while it waited for room: a join would bring it back).
-    pub(super) fn handle(&self, mut answers: Answers<'_>, request: ChatRequest) {
+    /// Nothing if the connection was dropped while it waited for room (a join would bring
+    /// it back).
+    async fn handle(&self, mut answers: Answers<'_>, request: ChatRequest) {
         let mut state = self.lock();
         if !state.peers.contains_key(&answers.conn) {
             return;
@@ -153,12 +149,16 @@ impl Hub {
         }
     }
 
-    /// Answers a frame that was not a request (an error, the heartbeat's pong).
-    pub(super) fn reply(&self, mut answers: Answers<'_>, frame: Utf8Bytes) {
+    fn reply(&self, mut answers: Answers<'_>, frame: Utf8Bytes) {
         let mut state = self.lock();
         if state.peers.contains_key(&answers.conn) {
             state.answer(&mut answers, frame);
         }
+    }
+
+    /// Only a client that does not read is disconnected: its close is a plain one.
+    fn kicked(&self) -> crate::Ending {
+        crate::Ending::Graceful
     }
 }
 
@@ -167,8 +167,8 @@ impl Hub {
 /// room history among them, never count as "not reading", and they are still queued under
 /// the lock, in order with everything the rooms send.
 pub(super) struct Answers<'a> {
-    conn: ConnId,
-    room: mpsc::PermitIterator<'a, Utf8Bytes>,
+    pub(super) conn: ConnId,
+    pub(super) room: mpsc::PermitIterator<'a, Utf8Bytes>,
 }
 
 impl<'a> Answers<'a> {
@@ -314,16 +314,10 @@ impl HubState {
             Ok(name) => name,
             Err(message) => return self.answer(me, error(message)),
         };
-        let wanted = username.trim();
-        let length = wanted.chars().count();
-        if !(1..=MAX_USERNAME_CHARS).contains(&length) || wanted.chars().any(char::is_control) {
-            return self.answer(
-                me,
-                error(format!(
-                    "username must be 1 to {MAX_USERNAME_CHARS} characters without control characters (got {length})"
-                )),
-            );
-        }
+        let wanted = match check::username(username) {
+            Ok(wanted) => wanted,
+            Err(message) => return self.answer(me, error(message)),
+        };
         if let Some(room) = self.rooms.get(&room_name)
             && let Some(member) = room.members.iter().find(|m| m.conn == conn)
         {
@@ -352,6 +346,13 @@ impl HubState {
             name: name.clone(),
         });
         let members = room.members.iter().map(|m| m.name.clone()).collect();
+        // Lines after `since` were trimmed: say so before the ones that are left.
+        let gap = since.filter(|since| *since < room.dropped).map(|since| {
+            encode(&ChatEvent::Gap {
+                room: room_name.clone(),
+                since,
+            })
+        });
         let history: Vec<Utf8Bytes> = room
             .history
             .iter()
@@ -364,7 +365,7 @@ impl HubState {
             members,
         });
         self.answer(me, joined);
-        for line in history {
+        for line in gap.into_iter().chain(history) {
             self.answer(me, line);
         }
         // Only if the joiner is still here (more history than its queue holds can drop it).
@@ -403,19 +404,10 @@ impl HubState {
             Ok(name) => name,
             Err(message) => return self.answer(me, error(message)),
         };
-        let text = text.trim();
-        if text.is_empty() {
-            return self.answer(me, error("message text is empty"));
-        }
-        let length = text.chars().count();
-        if length > MAX_TEXT_CHARS {
-            return self.answer(
-                me,
-                error(format!(
-                    "message text is {length} characters; the limit is {MAX_TEXT_CHARS}"
-                )),
-            );
-        }
+        let text = match check::text(text) {
+            Ok(text) => text,
+            Err(message) => return self.answer(me, error(message)),
+        };
         let speaker = self
             .rooms
             .get(&room_name)
@@ -437,8 +429,10 @@ impl HubState {
         let Some(room) = self.rooms.get_mut(&room_name) else {
             return;
         };
-        if room.history.len() == HISTORY_LEN {
-            room.history.pop_front();
+        if room.history.len() == HISTORY_LEN
+            && let Some(old) = room.history.pop_front()
+        {
+            room.dropped = old.id;
         }
         room.history.push_back(line);
         // The speaker gets its line back as an answer, the others as room traffic.
@@ -478,25 +472,6 @@ impl HubState {
     }
 }
 
-/// The room a request names, checked; the default room when it names none.
-fn room_name(room: Option<String>) -> Result<String, String> {
-    let Some(room) = room else {
-        return Ok(DEFAULT_ROOM.to_owned());
-    };
-    let length = room.chars().count();
-    let valid_chars = room
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if (1..=MAX_ROOM_CHARS).contains(&length) && valid_chars {
-        Ok(room)
-    } else {
-        Err(format!(
-            "room name {:?} is not valid: use 1 to {MAX_ROOM_CHARS} letters, digits, - or _",
-            excerpt(&room, QUOTED_CHARS)
-        ))
-    }
-}
-
 /// `wanted`, or `wanted (2)`, `wanted (3)`… whichever is free (case-insensitively).
 fn unique_name<'a>(wanted: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
     let free = |candidate: &str| !taken.clone().any(|t| t.eq_ignore_ascii_case(candidate));
@@ -514,6 +489,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::chat::session::Rooms;
+    use wslab_protocol::chat::DEFAULT_ROOM;
 
     /// The other ends of the test connections' queues: open, as live connections' are,
     /// but nobody reads them.
@@ -594,8 +571,8 @@ mod tests {
         assert_eq!(answers.room.len(), 2);
     }
 
-    #[test]
-    fn a_request_answered_after_its_connection_was_dropped_does_nothing() {
+    #[tokio::test]
+    async fn a_request_answered_after_its_connection_was_dropped_does_nothing() {
         // The reader waited for room while the hub dropped the connection (not reading):
         // its join must not bring it back as a member nobody will ever remove.
         let hub = Hub::new(ChatLimits::default());
@@ -611,7 +588,7 @@ mod tests {
             room: None,
             since: None,
         };
-        hub.handle(answers, join);
+        hub.handle(answers, join).await;
         let state = hub.lock();
         assert!(
             state

@@ -1,6 +1,6 @@
-//! One `/chat` connection: a reader and a writer side by side, against the [`Hub`]. The
-//! reader says how the connection ended ([`ReaderEnd`]); the session turns that into its
-//! close.
+//! One `/chat` connection: a reader and a writer side by side, against the rooms ([`Rooms`]:
+//! the in-process [`super::Hub`], or the [`super::Broker`] several servers share). The reader
+//! says how the connection ended ([`ReaderEnd`]); the session turns that into its close.
 
 use std::time::Duration;
 
@@ -16,16 +16,36 @@ use wslab_protocol::{
     close,
 };
 
-use super::hub::{Answers, ConnId, Hub, error};
+use super::{
+    ChatLimits,
+    hub::{Answers, ConnId, error},
+};
 use crate::{Conn, Ending, rate::TokenBucket};
 
-/// Takes a connection out of the hub when dropped.
-struct Leaving<'a> {
-    hub: &'a Hub,
+/// Where a session's requests go: the rooms, wherever they are kept.
+pub(super) trait Rooms: Sync {
+    /// The chat's limits.
+    fn limits(&self) -> ChatLimits;
+    /// A new connection, its queue, and the switch that disconnects it.
+    fn connect(&self, queue: mpsc::Sender<Utf8Bytes>, kick: CancellationToken) -> ConnId;
+    /// Takes the connection out of every room, announcing its leaves (idempotent).
+    fn disconnect(&self, conn: ConnId);
+    /// Carries out one request, its answers going into the room reserved for them.
+    fn handle(&self, answers: Answers<'_>, request: ChatRequest)
+    -> impl Future<Output = ()> + Send;
+    /// Answers a frame that was not a request (an error, the heartbeat's pong).
+    fn reply(&self, answers: Answers<'_>, frame: Utf8Bytes);
+    /// How a connection the rooms disconnected closes.
+    fn kicked(&self) -> Ending;
+}
+
+/// Takes a connection out of the rooms when dropped.
+struct Leaving<'a, R: Rooms> {
+    hub: &'a R,
     conn: ConnId,
 }
 
-impl Drop for Leaving<'_> {
+impl<R: Rooms> Drop for Leaving<'_, R> {
     fn drop(&mut self) {
         self.hub.disconnect(self.conn);
     }
@@ -40,10 +60,12 @@ enum ReaderEnd {
     Failed(Ending),
     /// Too many frames over the rate in a row: close with 1008 once the refusals are out.
     Flooding,
+    /// The rooms disconnected it (see [`Rooms::kicked`]).
+    Kicked,
 }
 
 /// One connection: a reader and a writer running side by side in this task.
-pub(super) async fn run(socket: &mut Conn, hub: &Hub) -> Ending {
+pub(super) async fn run<R: Rooms>(socket: &mut Conn, hub: &R) -> Ending {
     let limits = hub.limits();
     let (queue, mut outbox) = mpsc::channel::<Utf8Bytes>(limits.queue_len);
     let own = queue.clone();
@@ -119,7 +141,7 @@ pub(super) async fn run(socket: &mut Conn, hub: &Hub) -> Ending {
                 return ReaderEnd::Done;
             };
             match request {
-                Some(Ok(request)) => hub.handle(answers, request),
+                Some(Ok(request)) => hub.handle(answers, request).await,
                 Some(Err(problem)) => hub.reply(answers, error(problem.to_string())),
                 None => hub.reply(
                     answers,
@@ -132,13 +154,14 @@ pub(super) async fn run(socket: &mut Conn, hub: &Hub) -> Ending {
     let end = tokio::select! {
         () = writer => ReaderEnd::Done,
         end = reader => end,
-        () = kick.cancelled() => ReaderEnd::Done,
+        () = kick.cancelled() => ReaderEnd::Kicked,
     };
     // Announce the leave now, not after the policy close below (the guard's is a no-op then).
     hub.disconnect(conn);
     match end {
         ReaderEnd::Done => Ending::Graceful,
         ReaderEnd::Failed(ending) => ending,
+        ReaderEnd::Kicked => hub.kicked(),
         ReaderEnd::Flooding => {
             // What was already queued (the refusals among it) goes out before the close.
             let frame = CloseFrame {

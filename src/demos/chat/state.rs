@@ -170,6 +170,11 @@ impl ChatState {
                     },
                 );
             }
+            // What follows is the room's last lines; the ones in between are gone (newer
+            // than `since`, so the last id seen still tells repeats apart).
+            ChatEvent::Gap { room, .. } => self.system(format!(
+                "Some lines said in {room} while you were away are no longer kept; its latest lines follow"
+            )),
             ChatEvent::Error { message } => self.system(format!("Error: {message}")),
         }
     }
@@ -286,6 +291,29 @@ mod tests {
             ]
         );
         assert!(!state.is_open());
+    }
+
+    #[test]
+    fn a_gap_in_the_history_is_said_and_the_lines_after_it_are_kept() {
+        let state = run([
+            frame(
+                r#"{"type":"message","username":"Bob","text":"old","room":"general","id":5,"ts":0}"#,
+            ),
+            frame(r#"{"type":"joined","username":"Ada","room":"general","members":["Ada"]}"#),
+            frame(r#"{"type":"gap","room":"general","since":5}"#),
+            frame(
+                r#"{"type":"message","username":"Bob","text":"new","room":"general","id":90,"ts":0}"#,
+            ),
+        ]);
+        assert_eq!(
+            shown(&state),
+            [
+                "Bob: old",
+                "(You joined general as Ada)",
+                "(Some lines said in general while you were away are no longer kept; its latest lines follow)",
+                "Bob: new",
+            ]
+        );
     }
 
     #[test]
