@@ -223,6 +223,11 @@ impl ServerProcess {
         format!("ws://{}{path}", self.addr)
     }
 
+    /// Its process id (0 once killed).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |child| child.0.id())
+    }
+
     /// `GET /healthz`'s status (0 when it cannot be reached).
     pub fn health(&self) -> u16 {
         health(self.addr)

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::{process, tools};
 
 /// The benchmarks `run` knows, for the usage text and errors.
-pub const NAMES: &str = "size, chat, ticker, recovery, server";
+pub const NAMES: &str = "size, chat, ticker, recovery, server, cluster";
 
 /// Runs the named benchmark.
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
@@ -33,6 +33,7 @@ pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
         Some("size") => size(root),
         Some(browser @ ("chat" | "ticker" | "recovery")) => in_browser(root, browser),
         Some("server") => server(root),
+        Some("cluster") => cluster(root),
         other => bail!("unknown benchmark {other:?}; available: {NAMES}"),
     }
 }
@@ -454,6 +455,40 @@ fn print_table(rows: &[Row]) {
 /// `cargo xtask bench server`: builds, then measures each server in turn, one fresh process
 /// per measurement, and prints one table. Every server is stopped when its measurement ends
 /// (also on errors and Ctrl-C: the guards stop them).
+/// `cargo xtask bench cluster`: the chat on one server beside two on one Redis, and a server
+/// killed behind nginx (`e2e/src/bin/cluster-bench.rs` says what each row measures).
+fn cluster(root: &Path) -> Result<ExitCode> {
+    tools::ensure_cluster_tools()?;
+    let env = process::Env::default();
+    process::run_checked(
+        process::cargo(&env).args([
+            "build",
+            "--profile",
+            "server",
+            "-p",
+            "wslab-server",
+            "-p",
+            "wslab-e2e",
+            "--bins",
+        ]),
+        "cargo build --profile server",
+    )?;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => step(&format!("open-file limit {limit}")),
+        Err(error) => step(&format!("cannot raise the open-file limit: {error}")),
+    }
+    let bin = root.join("target/server");
+    let status = Command::new(bin.join("wslab-cluster-bench"))
+        .env("WSLAB_SERVER_BIN", bin.join("wslab-server"))
+        .status()
+        .context("run wslab-cluster-bench")?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn server(root: &Path) -> Result<ExitCode> {
     let env = process::Env::default();
     process::run_checked(

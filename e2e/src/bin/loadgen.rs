@@ -96,9 +96,14 @@ enum Mode {
     },
     /// Chat fan-out: one sender, many receivers in one room.
     Fanout {
-        /// WebSocket URL of the chat endpoint.
+        /// WebSocket URL of the chat endpoint; repeated, the receivers are spread over the
+        /// URLs in turn (servers sharing a broker) and the sender uses the first.
+        #[arg(long, required = true)]
+        url: Vec<String>,
+        /// The servers' process ids: their CPU time while the messages are sent, for
+        /// deliveries per server CPU-second.
         #[arg(long)]
-        url: String,
+        pid: Vec<u32>,
         /// Receiving clients.
         #[arg(long, default_value_t = 1000)]
         clients: usize,
@@ -108,6 +113,28 @@ enum Mode {
         /// Room they all join.
         #[arg(long, default_value = "bench")]
         room: String,
+    },
+    /// A server killed under a steady chat: lines lost and doubled, time to rejoin.
+    Failover {
+        /// Where the receivers connect (and reconnect): a load balancer in front of the
+        /// servers.
+        #[arg(long)]
+        url: String,
+        /// Where the sender connects: a server that is not killed.
+        #[arg(long)]
+        sender: String,
+        /// Receiving clients.
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        /// Lines per second the sender says.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+        /// Lines said in all.
+        #[arg(long, default_value_t = 100)]
+        lines: usize,
+        /// The process to `kill -9` once a third of the lines are said.
+        #[arg(long)]
+        kill: u32,
     },
     /// Connect / handshake / close cycles: the server's RSS before and after.
     Soak {
@@ -173,10 +200,19 @@ async fn run(mode: Mode) -> Result<Value> {
         } => idle(&url, connections, pid, concurrency).await,
         Mode::Fanout {
             url,
+            pid,
             clients,
             messages,
             room,
-        } => fanout(&url, clients, messages, &room).await,
+        } => fanout(&url, &pid, clients, messages, &room).await,
+        Mode::Failover {
+            url,
+            sender,
+            clients,
+            rate,
+            lines,
+            kill,
+        } => failover(&url, &sender, clients, rate, lines, kill).await,
         Mode::Soak {
             url,
             cycles,
@@ -600,7 +636,14 @@ async fn receive(mut ws: Ws, shared: Arc<Fanout>) -> Result<()> {
     Ok(())
 }
 
-async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Result<Value> {
+async fn fanout(
+    urls: &[String],
+    pids: &[u32],
+    clients: usize,
+    messages: usize,
+    room: &str,
+) -> Result<Value> {
+    let url = urls.first().context("no --url")?;
     raise_fd_limit(clients as u64 + 64)?;
     let shared = Arc::new(Fanout {
         clients,
@@ -617,6 +660,7 @@ async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Resul
         .map(|i| {
             let shared = Arc::clone(&shared);
             async move {
+                let url = &urls[i % urls.len()];
                 let ws = join(url, &format!("r{i}"), room).await?;
                 Ok(tokio::spawn(receive(ws, shared)))
             }
@@ -642,6 +686,8 @@ async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Resul
     ));
     // The sender's own lines come back too; drain them so its queue never fills.
     let (mut sink, mut source) = sender.split();
+    let cpu = || -> Result<f64> { pids.iter().map(|pid| cpu_seconds(*pid)).sum() };
+    let cpu_before = cpu()?;
     let drain = async { while let Some(Ok(_)) = source.next().await {} };
     let send_all = async {
         for k in 0..messages {
@@ -669,6 +715,7 @@ async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Resul
         result = send_all => result,
         () = drain => Err(anyhow::anyhow!("the server ended the sender's connection")),
     };
+    let cpu_used = cpu()? - cpu_before;
     for receiver in &receivers {
         receiver.abort();
     }
@@ -681,7 +728,9 @@ async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Resul
     latencies.sort_by(f64::total_cmp);
     Ok(json!({
         "mode": "fanout",
-        "url": url,
+        "url": urls,
+        "server_cpu_s": cpu_used,
+        "deliveries_per_cpu_s": if pids.is_empty() { f64::NAN } else { (clients * messages) as f64 / cpu_used },
         "clients": clients,
         "messages": messages,
         "deliveries": latencies.len(),
@@ -689,6 +738,164 @@ async fn fanout(url: &str, clients: usize, messages: usize, room: &str) -> Resul
         "p50_ms": percentile(&latencies, 50.0),
         "p99_ms": percentile(&latencies, 99.0),
         "max_ms": latencies.last().copied().unwrap_or(f64::NAN),
+    }))
+}
+
+/// What one failover receiver saw.
+#[derive(Default)]
+struct Seen {
+    /// Every bench line's id, as often as it arrived.
+    ids: Vec<u64>,
+    /// When it was back in the room after losing its connection (none if it never lost it).
+    rejoined: Option<Instant>,
+}
+
+/// A receiver that keeps coming back: on any loss it reconnects to `url` with the app's
+/// backoff (first retry within 1 s, full jitter, doubling to 8 s) and rejoins with `since`.
+async fn steadfast(url: String, name: String, lines: usize, done: Arc<Notify>) -> Seen {
+    let mut seen = Seen::default();
+    let mut attempt = 0u32;
+    let mut lost = false;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if lost {
+            let ceiling = 1000u64 << attempt.min(3);
+            // Full jitter without a random crate: the clock's nanoseconds.
+            let jitter = u64::from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos()),
+            ) % ceiling;
+            tokio::time::sleep(Duration::from_millis(jitter)).await;
+            attempt += 1;
+        }
+        let Ok(mut ws) = connect(&url).await else {
+            lost = true;
+            continue;
+        };
+        let mut join = json!({"type": "join", "username": name, "room": "failover"});
+        if let Some(last) = seen.ids.iter().max() {
+            join["since"] = json!(last);
+        }
+        if ws.send(Message::text(join.to_string())).await.is_err() {
+            lost = true;
+            continue;
+        }
+        while let Some(Ok(message)) = ws.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let Ok(event) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            match event.get("type").and_then(Value::as_str) {
+                Some("joined") if lost => {
+                    seen.rejoined.get_or_insert_with(Instant::now);
+                    attempt = 0;
+                }
+                Some("message") => {
+                    if let Some(id) = event.get("id").and_then(Value::as_u64) {
+                        seen.ids.push(id);
+                    }
+                    let last = format!("{PREFIX}{}", lines - 1);
+                    if event.get("text").and_then(Value::as_str) == Some(last.as_str()) {
+                        done.notify_one();
+                        close(ws).await;
+                        return seen;
+                    }
+                }
+                _ => {}
+            }
+        }
+        lost = true;
+    }
+    seen
+}
+
+async fn failover(
+    url: &str,
+    sender_url: &str,
+    clients: usize,
+    rate: f64,
+    lines: usize,
+    kill: u32,
+) -> Result<Value> {
+    raise_fd_limit(clients as u64 + 64)?;
+    let done = Arc::new(Notify::new());
+    progress(&format!(
+        "failover: {clients} clients joining through {url}"
+    ));
+    let mut sender = join(sender_url, SENDER, "failover").await?;
+    let receivers: Vec<_> = (0..clients)
+        .map(|i| {
+            tokio::spawn(steadfast(
+                url.to_owned(),
+                format!("f{i}"),
+                lines,
+                Arc::clone(&done),
+            ))
+        })
+        .collect();
+    // Everyone is in once the sender has heard every join.
+    let mut joins = 0;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while joins < clients {
+            match sender.next().await {
+                Some(Ok(Message::Text(text))) if text.contains(r#""type":"join""#) => joins += 1,
+                Some(Ok(_)) => {}
+                _ => bail!("the sender lost its connection"),
+            }
+        }
+        Ok(())
+    })
+    .await
+    .context("receivers joined within 60 s")??;
+    let (mut sink, mut source) = sender.split();
+    let drain = tokio::spawn(async move { while let Some(Ok(_)) = source.next().await {} });
+    let period = Duration::from_secs_f64(1.0 / rate.max(0.1));
+    let mut ticks = tokio::time::interval(period);
+    let mut killed_at = None;
+    for k in 0..lines {
+        ticks.tick().await;
+        if k == lines / 3 {
+            progress(&format!("failover: kill -9 {kill}"));
+            std::process::Command::new("kill")
+                .args(["-9", &kill.to_string()])
+                .status()
+                .context("kill -9")?;
+            killed_at = Some(Instant::now());
+        }
+        let line = json!({"type": "message", "room": "failover", "text": format!("{PREFIX}{k}")});
+        sink.send(Message::text(line.to_string())).await?;
+    }
+    let killed_at = killed_at.context("no kill")?;
+    let mut lost = 0usize;
+    let mut doubled = 0usize;
+    let mut moved = 0usize;
+    let mut back_ms: Vec<f64> = Vec::new();
+    for receiver in receivers {
+        let seen = tokio::time::timeout(Duration::from_secs(70), receiver)
+            .await
+            .context("a receiver finished")??;
+        let unique: std::collections::HashSet<u64> = seen.ids.iter().copied().collect();
+        lost += lines.saturating_sub(unique.len());
+        doubled += seen.ids.len() - unique.len();
+        if let Some(at) = seen.rejoined {
+            moved += 1;
+            back_ms.push(at.duration_since(killed_at).as_secs_f64() * 1000.0);
+        }
+    }
+    drain.abort();
+    back_ms.sort_by(f64::total_cmp);
+    Ok(json!({
+        "mode": "failover",
+        "clients": clients,
+        "lines": lines,
+        "moved": moved,
+        "lost": lost,
+        "doubled": doubled,
+        "rejoin_p50_ms": percentile(&back_ms, 50.0),
+        "rejoin_max_ms": back_ms.last().copied().unwrap_or(f64::NAN),
     }))
 }
 
