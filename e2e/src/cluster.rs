@@ -301,7 +301,9 @@ impl Nginx {
                 .arg(dir)
                 .arg("-c")
                 .arg(&path)
-                .args(["-g", "daemon off;"])
+                // One process, no workers: killing it when the test ends leaves nothing
+                // behind (a killed master would orphan its workers, still listening).
+                .args(["-g", "daemon off; master_process off;"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
