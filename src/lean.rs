@@ -6,12 +6,14 @@
 //! [`crate::socket`], [`crate::demos`] and [`crate::inspector`] first.
 //!
 //! - [`decimal`]: numbers with a fixed number of decimals, without the float formatter;
+//! - [`json`]: client requests written as JSON, without serde_json's serializer;
 //! - [`text`]: substring search by byte comparison, without `core`'s two-way searcher;
 //! - [`vec_map`]: a sorted-vector map, for the handful of keys the demos keep;
 //! - [`wire`]: server frames read with the browser's `JSON.parse`, without serde_json's
 //!   parser in the wasm (natively, the protocol crate's serde reading).
 
 pub mod decimal;
+pub mod json;
 pub mod text;
 pub mod vec_map;
 pub mod wire;

@@ -69,12 +69,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     // After a reconnect: rejoin every room, asking only for the lines missed.
     let resume = {
         let requests = state.resume_requests();
-        Callback::from(move |()| {
-            requests
-                .iter()
-                .filter_map(|request| client::encode(request).ok())
-                .collect()
-        })
+        Callback::from(move |()| requests.iter().map(client::encode).collect())
     };
     let inspector = use_inspector();
     let socket = use_reliable_with_tap(on_event, resume, Some(inspector.tap()));

@@ -137,7 +137,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 registered.insert(symbol.to_string(), on_quote.clone());
             }
             resume_request(&wanted)
-                .and_then(|request| serde_json::to_string(&request).ok())
+                .map(|request| crate::lean::json::stock_request(&request))
                 .into_iter()
                 .collect()
         })

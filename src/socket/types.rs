@@ -194,11 +194,6 @@ pub enum SocketError {
     /// The browser threw while sending.
     #[error("send failed: {0}")]
     Send(String),
-    /// A request could not be written as JSON. The requests are plain structs of strings,
-    /// so this does not happen; serde_json's own message for it is not kept, since its
-    /// error texts would add over 1 KB gzipped to the app.
-    #[error("the request could not be written as JSON")]
-    Encode,
     /// The browser threw while closing.
     #[error("close failed: {0}")]
     CloseFailed(String),

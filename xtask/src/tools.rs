@@ -41,6 +41,10 @@ pub fn ensure_app_tools(root: &Path) -> Result<Env> {
     // trunk --offline makes cargo offline too: fetch everything first.
     run_checked(process::cargo(&env).arg("fetch"), "cargo fetch")?;
     env.vars.push(("CHROMEDRIVER".into(), CHROMEDRIVER.into()));
+    // The release builds' post-build hook minifies the JS loader with it (Trunk.toml).
+    let terser = ensure_terser()?;
+    env.vars
+        .push(("WSLAB_TERSER".into(), terser.to_string_lossy().into_owned()));
     Ok(env)
 }
 
@@ -257,6 +261,33 @@ pub fn ensure_python_websockets() -> Result<PathBuf> {
         "pip install websockets",
     )?;
     Ok(python)
+}
+
+/// The terser that minifies the JS loader in release builds (`xtask/hooks/minify-loader.mjs`).
+pub const TERSER_VERSION: &str = "5.36.0";
+
+/// Installs npm `terser` into the user cache and returns the path of its ES module entry.
+pub fn ensure_terser() -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("terser-{TERSER_VERSION}"));
+    let package = prefix.join("node_modules/terser");
+    let entry = package.join("main.js");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if entry.is_file() && installed.contains(&format!("\"version\": \"{TERSER_VERSION}\"")) {
+        return Ok(entry);
+    }
+    step(&format!("installing terser@{TERSER_VERSION} from npm"));
+    std::fs::create_dir_all(&prefix).context("create the terser cache directory")?;
+    run_checked(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("terser@{TERSER_VERSION}")),
+        "npm install terser",
+    )?;
+    if !entry.is_file() {
+        bail!("npm installed terser but {} is missing", entry.display());
+    }
+    Ok(entry)
 }
 
 /// Installs npm `axe-core` into the user cache and returns the path of `axe.min.js`.

@@ -66,14 +66,11 @@ impl ChatClient {
     }
 
     fn request(&self, request: &ChatRequest) -> Result<(), SocketError> {
-        self.socket.send(encode(request)?)
+        self.socket.send(encode(request))
     }
 }
 
 /// A request as the text frame that carries it.
-///
-/// # Errors
-/// [`SocketError::Encode`] if it cannot be serialized (it always can).
-pub fn encode(request: &ChatRequest) -> Result<String, SocketError> {
-    serde_json::to_string(request).map_err(|_| SocketError::Encode)
+pub fn encode(request: &ChatRequest) -> String {
+    crate::lean::json::chat_request(request)
 }

@@ -97,7 +97,6 @@ impl LiveDataClient {
     }
 
     fn request(&self, request: &StockRequest) -> Result<(), SocketError> {
-        let text = serde_json::to_string(request).map_err(|_| SocketError::Encode)?;
-        self.socket.send(text)
+        self.socket.send(crate::lean::json::stock_request(request))
     }
 }
