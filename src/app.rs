@@ -6,10 +6,12 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
+    docs::PageDoc,
     i18n::{self, Lang},
     page::doc_page,
     route::{Route, use_route},
     settings,
+    source::{Loads, use_fetch},
 };
 
 /// The whole app.
@@ -21,6 +23,13 @@ pub fn App() -> Html {
     let field = use_node_ref();
     let lang = use_state_eq(i18n::load);
     let source_open = use_state_eq(|| false);
+    // Each page's words in each language, fetched the first time they are shown.
+    let texts = use_reducer(Loads::default);
+    let text_file = AttrValue::from(PageDoc::text_file(route.demo().slug, *lang));
+    use_fetch(
+        texts.needs_fetch(&text_file).then(|| text_file.clone()),
+        texts.dispatcher().to_callback(),
+    );
     use_effect_with((*lang, route), |(lang, route)| {
         i18n::apply(*lang, route.demo().name.get(*lang));
     });
@@ -93,7 +102,7 @@ pub fn App() -> Html {
                 </form>
             </header>
             <main>
-                { doc_page(route, *lang, *source_open, Callback::from(move |open| source_open.set(open)), html! {
+                { doc_page(route, *lang, texts.get(&text_file), *source_open, Callback::from(move |open| source_open.set(open)), html! {
                     // A new server remounts the demo (fresh sockets), not the page around it.
                     <div id="demo" class="page" tabindex="-1" key={(*server).clone()}>{ demo }</div>
                 }) }

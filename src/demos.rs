@@ -76,7 +76,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::docs::Dir;
+    use crate::docs::{Dir, PageText};
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -150,20 +150,35 @@ mod tests {
     fn every_page_explains_itself_in_both_languages() {
         for demo in DEMOS {
             let doc = demo.doc;
-            for lang in Lang::ALL {
-                let summary = doc.summary(lang);
-                assert!(!summary.is_empty(), "{demo:?} has no {lang:?} text");
-                assert!(summary.iter().all(|p| !p.trim().is_empty()));
-            }
-            assert_eq!(doc.en.len(), doc.fr.len(), "{demo:?}: paragraphs differ");
             assert!(doc.steps.iter().any(|s| s.dir == Dir::Up));
             assert!(doc.steps.iter().any(|s| s.dir == Dir::Down));
-            for step in doc.steps {
-                assert!(!step.frame.trim().is_empty());
-                for lang in Lang::ALL {
-                    assert!(!step.note(lang).trim().is_empty(), "{demo:?} {step:?}");
-                }
-                assert_ne!(step.en, step.fr, "{demo:?}: untranslated step");
+            assert!(doc.steps.iter().all(|s| !s.frame.trim().is_empty()));
+            // Each language's words, in the folder the build copies and the page fetches.
+            let texts = Lang::ALL.map(|lang| {
+                let path = PageDoc::text_file(demo.slug, lang);
+                let text = std::fs::read_to_string(root().join(&path))
+                    .unwrap_or_else(|e| panic!("{demo:?}: {path}: {e}"));
+                let words = PageText::parse(&text);
+                assert!(
+                    words.covers(doc),
+                    "{path}: {} paragraphs and {} notes for the {} messages of doc.rs",
+                    words.paragraphs.len(),
+                    words.notes.len(),
+                    doc.steps.len()
+                );
+                words
+            });
+            let [en, fr] = &texts;
+            assert_eq!(
+                en.paragraphs.len(),
+                fr.paragraphs.len(),
+                "{demo:?}: paragraphs differ"
+            );
+            for (en, fr) in en.paragraphs.iter().zip(&fr.paragraphs) {
+                assert_ne!(en, fr, "{demo:?}: untranslated paragraph");
+            }
+            for (en, fr) in en.notes.iter().zip(&fr.notes) {
+                assert_ne!(en, fr, "{demo:?}: untranslated note");
             }
         }
     }

@@ -4,24 +4,49 @@
 //!
 //! The explanation and headings follow the chosen language; the demo itself keeps the
 //! original pages' English words and ids, so its part of the page is marked `lang="en"`.
+//! The explanation's words come from the page's `doc.<lang>.txt`, fetched by the app shell
+//! (see [`crate::docs`]); until they arrive the messages are listed without their notes, and
+//! a failed fetch is said where the words would be.
 
 use yew::prelude::*;
 
-use crate::{docs, i18n::Lang, route::Route, source::SourcePanel};
+use crate::{
+    docs::{self, PageDoc, PageText},
+    i18n::Lang,
+    route::Route,
+    source::{Load, SourcePanel},
+};
 
 /// One demo page: explanation, then `demo` with the source panel beside it. A function,
 /// not a component: it has no state of its own (each component costs its own copy of
-/// Yew's lifecycle code in the wasm).
+/// Yew's lifecycle code in the wasm). `text` is where the fetch of the page's words in
+/// `lang` stands, if it was asked for.
 pub fn doc_page(
     route: Route,
     lang: Lang,
+    text: Option<&Load>,
     source_open: bool,
     on_source_toggle: Callback<bool>,
     demo: Html,
 ) -> Html {
     let doc = route.demo().doc;
     let t = lang.texts();
-    let steps = doc.steps.iter().map(|step| {
+    let slug = route.demo().slug;
+    let (words, problem) = match text {
+        Some(Load::Loaded(text)) => {
+            let words = PageText::parse(text);
+            if words.covers(doc) {
+                (words, None)
+            } else {
+                let problem = "it does not have one note per message of doc.rs";
+                (PageText::default(), Some(AttrValue::from(problem)))
+            }
+        }
+        Some(Load::Failed(reason)) => (PageText::default(), Some(reason.clone())),
+        Some(Load::Loading) | None => (PageText::default(), None),
+    };
+    let steps = doc.steps.iter().enumerate().map(|(index, step)| {
+        let note = words.notes.get(index).cloned().unwrap_or_default();
         let dir = match step.dir {
             docs::Dir::Up => t.client_to_server,
             docs::Dir::Down => t.server_to_client,
@@ -30,7 +55,7 @@ pub fn doc_page(
             <li class={step.dir.class()}>
                 <span class="dir">{ dir }</span>
                 <code lang="en">{ step.frame }</code>
-                <span class="note">{ step.note(lang) }</span>
+                <span class="note">{ note }</span>
             </li>
         }
     });
@@ -39,7 +64,14 @@ pub fn doc_page(
             <section class="explain" aria-labelledby="explain-title">
                 <div class="explain-text">
                     <h2 id="explain-title">{ t.how_it_works }</h2>
-                    { for doc.summary(lang).iter().map(|p| html! { <p>{ *p }</p> }) }
+                    if let Some(problem) = problem {
+                        <p class="error" id="explain-problem" role="alert">{
+                            format!("{}{}: {problem}", t.load_failed, PageDoc::text_file(slug, lang))
+                        }</p>
+                    }
+                    <div id="explain-body">
+                        { for words.paragraphs.into_iter().map(|p| html! { <p>{ p }</p> }) }
+                    </div>
                 </div>
                 <div class="explain-steps">
                     <h3 id="steps-title">{ t.messages }</h3>

@@ -51,14 +51,49 @@ pub enum CopyStatus {
     Failed(CopyError),
 }
 
+/// What the fetches of a few files gave, by path. A handful at most: a list is smaller in
+/// the wasm than a map.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loads(Vec<(AttrValue, Load)>);
+
+impl Loads {
+    /// Whether `key` should be fetched now (never asked for, or its failure forgotten).
+    pub fn needs_fetch(&self, key: &str) -> bool {
+        self.get(key).is_none()
+    }
+
+    /// What the fetch of `key` gave so far, if it was asked for.
+    pub fn get(&self, key: &str) -> Option<&Load> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, load)| load)
+    }
+
+    fn set(&mut self, key: AttrValue, load: Load) {
+        self.0.retain(|(k, _)| *k != key);
+        self.0.push((key, load));
+    }
+}
+
+impl Reducible for Loads {
+    /// A fetch of this path started (`Loading`) or ended.
+    type Action = (AttrValue, Load);
+
+    fn reduce(self: Rc<Self>, (key, load): Self::Action) -> Rc<Self> {
+        if self.get(&key) == Some(&load) {
+            return self;
+        }
+        let mut next = (*self).clone();
+        next.set(key, load);
+        Rc::new(next)
+    }
+}
+
 /// The panel's state: which file is shown, what each file's load gave, the copy outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceState {
     /// Index of the shown file.
     pub selected: usize,
-    /// Files asked for so far; a file missing here has not been fetched. (A handful at
-    /// most: a list is smaller in the wasm than a map.)
-    pub files: Vec<(&'static str, Load)>,
+    /// Files asked for so far; a file missing here has not been fetched.
+    pub files: Loads,
     /// What the copy button last did (for the shown file).
     pub copy: CopyStatus,
 }
@@ -68,12 +103,8 @@ pub struct SourceState {
 pub enum Action {
     /// Show the file at this index.
     Select(usize),
-    /// A fetch of this file started.
-    Loading(&'static str),
-    /// The file's text arrived.
-    Loaded(&'static str, AttrValue),
-    /// The fetch failed.
-    Failed(&'static str, AttrValue),
+    /// A fetch of this file started (`Loading`) or ended.
+    Load(AttrValue, Load),
     /// Forget a failure so the file is fetched again.
     Retry(&'static str),
     /// The copy button was pressed (clears the last outcome, so the next is announced).
@@ -86,20 +117,12 @@ pub enum Action {
 impl SourceState {
     /// Whether `file` should be fetched now (never asked for, or its failure forgotten).
     pub fn needs_fetch(&self, file: &str) -> bool {
-        self.load(file).is_none()
+        self.files.needs_fetch(file)
     }
 
     /// The state of `file`, if it was asked for.
     pub fn load(&self, file: &str) -> Option<&Load> {
-        self.files
-            .iter()
-            .find(|(f, _)| *f == file)
-            .map(|(_, load)| load)
-    }
-
-    fn set(&mut self, file: &'static str, load: Load) {
-        self.files.retain(|(f, _)| *f != file);
-        self.files.push((file, load));
+        self.files.get(file)
     }
 }
 
@@ -114,14 +137,12 @@ impl Reducible for SourceState {
                 next.selected = index;
                 next.copy = CopyStatus::Idle;
             }
-            Action::Loading(file) => next.set(file, Load::Loading),
-            Action::Loaded(file, text) => next.set(file, Load::Loaded(text)),
-            Action::Failed(file, reason) => next.set(file, Load::Failed(reason)),
+            Action::Load(file, load) => next.files.set(file, load),
             Action::Retry(file) => {
                 if !matches!(self.load(file), Some(Load::Failed(_))) {
                     return self;
                 }
-                next.files.retain(|(f, _)| *f != file);
+                next.files.0.retain(|(f, _)| f != file);
             }
             Action::CopyStarted if self.copy == CopyStatus::Idle => return self,
             Action::CopyStarted => next.copy = CopyStatus::Idle,
@@ -191,6 +212,53 @@ async fn fetch_text(url: &str, signal: Option<&web_sys::AbortSignal>) -> Result<
         .ok_or_else(|| "the body is not text".to_owned())
 }
 
+/// Fetches the file at `wanted` (a path from the workspace root, as the build copies it
+/// under [`docs::SOURCE_DIR`]), if any, and tells `on_load`: `Loading` at once, then
+/// `Loaded` or `Failed`. The caller asks only for what it has not asked for yet
+/// (see [`Loads::needs_fetch`]). Leaving the component aborts whatever is still loading:
+/// one controller for all of its fetches, not one per fetch (the effect re-runs as soon as
+/// its key is marked as loading, and that teardown must not cancel the request it started).
+#[hook]
+pub fn use_fetch(wanted: Option<AttrValue>, on_load: Callback<(AttrValue, Load)>) {
+    let aborter = use_memo((), |()| web_sys::AbortController::new().ok());
+    {
+        let aborter = aborter.clone();
+        use_effect_with((), move |()| {
+            move || {
+                if let Some(aborter) = aborter.as_ref() {
+                    aborter.abort();
+                }
+            }
+        });
+    }
+    use_effect_with(wanted, move |wanted| {
+        if let Some(file) = wanted.clone() {
+            let signal = aborter
+                .as_ref()
+                .as_ref()
+                .map(web_sys::AbortController::signal);
+            start_fetch(file, signal, on_load);
+        }
+    });
+}
+
+/// The body of [`use_fetch`]'s effect, one copy in the wasm for every user of the hook.
+#[inline(never)]
+fn start_fetch(
+    file: AttrValue,
+    signal: Option<web_sys::AbortSignal>,
+    on_load: Callback<(AttrValue, Load)>,
+) {
+    on_load.emit((file.clone(), Load::Loading));
+    spawn_local(async move {
+        let load = match fetch_text(&docs::source_url(&file), signal.as_ref()).await {
+            Ok(text) => Load::Loaded(text.into()),
+            Err(reason) => Load::Failed(reason.into()),
+        };
+        on_load.emit((file, load));
+    });
+}
+
 /// Puts `text` in the clipboard with `navigator.clipboard.writeText`.
 async fn copy_text(text: &str) -> CopyStatus {
     let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
@@ -244,41 +312,15 @@ pub fn SourcePanel(props: &SourcePanelProps) -> Html {
     let selected = state.selected.min(files.len().saturating_sub(1));
     let current = files.get(selected).copied();
 
-    // One controller for the panel's fetches: leaving the page aborts whatever is still
-    // loading. (Not per fetch: the fetch effect below re-runs as soon as its file is marked
-    // as loading, and its teardown must not cancel the request it just started.)
-    let aborter = use_memo((), |()| web_sys::AbortController::new().ok());
-    {
-        let aborter = aborter.clone();
-        use_effect_with((), move |()| {
-            move || {
-                if let Some(aborter) = aborter.as_ref() {
-                    aborter.abort();
-                }
-            }
-        });
-    }
-
     // Fetch the shown file when the panel is open and the file was not asked for yet.
-    {
-        let dispatch = state.dispatcher();
-        let wanted = current.filter(|file| props.open && state.needs_fetch(file));
-        use_effect_with(wanted, move |wanted| {
-            if let Some(file) = *wanted {
-                dispatch.dispatch(Action::Loading(file));
-                let signal = aborter
-                    .as_ref()
-                    .as_ref()
-                    .map(web_sys::AbortController::signal);
-                spawn_local(async move {
-                    match fetch_text(&docs::source_url(file), signal.as_ref()).await {
-                        Ok(text) => dispatch.dispatch(Action::Loaded(file, text.into())),
-                        Err(reason) => dispatch.dispatch(Action::Failed(file, reason.into())),
-                    }
-                });
-            }
-        });
-    }
+    let wanted = current.filter(|file| props.open && state.needs_fetch(file));
+    use_fetch(
+        wanted.map(AttrValue::Static),
+        state
+            .dispatcher()
+            .to_callback()
+            .reform(|(file, load)| Action::Load(file, load)),
+    );
 
     let on_toggle = {
         let on_toggle = props.on_toggle.clone();
@@ -404,12 +446,12 @@ mod tests {
     fn a_file_is_fetched_once_and_kept() {
         let start = SourceState::default();
         assert!(start.needs_fetch(A));
-        let loading = run([Action::Loading(A)]);
+        let loading = run([Action::Load(A.into(), Load::Loading)]);
         assert!(!loading.needs_fetch(A));
         assert_eq!(loading.load(A), Some(&Load::Loading));
         let loaded = run([
-            Action::Loading(A),
-            Action::Loaded(A, "fn main() {}".into()),
+            Action::Load(A.into(), Load::Loading),
+            Action::Load(A.into(), Load::Loaded("fn main() {}".into())),
             Action::Select(1),
             Action::Select(0),
         ]);
@@ -420,13 +462,16 @@ mod tests {
 
     #[test]
     fn a_failure_is_kept_until_retried() {
-        let failed = run([Action::Loading(A), Action::Failed(A, "HTTP 404".into())]);
+        let failed = run([
+            Action::Load(A.into(), Load::Loading),
+            Action::Load(A.into(), Load::Failed("HTTP 404".into())),
+        ]);
         assert_eq!(failed.load(A), Some(&Load::Failed("HTTP 404".into())));
         assert!(!failed.needs_fetch(A), "no fetch loop on a failure");
         let retried = failed.reduce(Action::Retry(A));
         assert!(retried.needs_fetch(A));
         // Retry only forgets failures.
-        let loaded = run([Action::Loaded(A, "x".into())]);
+        let loaded = run([Action::Load(A.into(), Load::Loaded("x".into()))]);
         assert!(Rc::ptr_eq(
             &loaded,
             &Rc::clone(&loaded).reduce(Action::Retry(A))

@@ -138,16 +138,19 @@ fn copy_puts_the_file_in_the_clipboard_and_a_refusal_is_shown() -> Result<()> {
     Ok(())
 }
 
+/// Makes the browser refuse every request to a URL matching `pattern` (`*` for any part).
+fn block(page: &Session, pattern: &str) -> Result<()> {
+    page.cdp("Network.enable", json!({}))?;
+    page.cdp("Network.setBlockedURLs", json!({ "urls": [pattern] }))?;
+    Ok(())
+}
+
 #[test]
 fn a_source_that_cannot_be_loaded_says_so_and_can_be_retried() -> Result<()> {
     let server = AppServer::start()?;
     let driver = ChromeDriver::start()?;
     let page = Session::start(&driver, 1280, 900)?;
-    page.cdp("Network.enable", json!({}))?;
-    page.cdp(
-        "Network.setBlockedURLs",
-        json!({ "urls": ["*/source/src/demos/echo.rs"] }),
-    )?;
+    block(&page, "*/source/src/demos/echo.rs")?;
     page.goto(&server.url("/#/echo"))?;
     page.wait_for("the app", |p| Ok(!p.disabled("#openbtn")?))?;
     page.click("#source summary")?;
@@ -179,11 +182,25 @@ fn the_language_switch_translates_the_page_around_the_demos_and_is_remembered() 
     };
     assert_eq!(html_lang(&page)?, json!("en"));
     assert_eq!(page.text("#explain-title")?, "How it works");
+    page.wait_for("the English words", |p| {
+        Ok(p.text("#explain-body")?
+            .starts_with("The browser opens a WebSocket"))
+    })?;
     assert_eq!(page.text("nav a[aria-current=page]")?, "Echo");
 
     page.click(".lang-switch button[lang=fr]")?;
     page.wait_for("the French page", |p| Ok(html_lang(p)? == json!("fr")))?;
     assert_eq!(page.text("#explain-title")?, "Comment ça marche");
+    // The explanation's French is fetched from the page's doc.fr.txt.
+    page.wait_for("the French words", |p| {
+        Ok(p.text("#explain-body")?
+            .starts_with("Le navigateur ouvre une WebSocket"))
+    })?;
+    assert!(
+        page.text(".steps li:first-child .note")?
+            .starts_with("la poignée de main d'ouverture")
+    );
+    assert!(page.text("#explain-problem").is_err());
     assert_eq!(page.text("nav a[aria-current=page]")?, "Écho");
     assert_eq!(page.text("#source-title")?, "Code source");
     assert_eq!(
@@ -217,6 +234,45 @@ fn the_language_switch_translates_the_page_around_the_demos_and_is_remembered() 
     page.wait_for("English again", |p| Ok(html_lang(p)? == json!("en")))?;
     assert_eq!(page.text("#explain-title")?, "How it works");
     assert_eq!(page.console_errors()?, Vec::<String>::new());
+    Ok(())
+}
+
+#[test]
+fn a_text_that_cannot_be_fetched_is_said_and_the_rest_of_the_page_works() -> Result<()> {
+    let server = AppServer::start()?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 1280, 900)?;
+    block(&page, "*/source/src/demos/chat/doc.fr.txt")?;
+    page.goto(&server.url("/#/chat"))?;
+    page.wait_for("the English words", |p| {
+        Ok(p.text("#explain-body")?
+            .starts_with("The page opens one WebSocket"))
+    })?;
+    page.click(".lang-switch button[lang=fr]")?;
+    page.wait_for("the failure", |p| Ok(p.text("#explain-problem").is_ok()))?;
+    let problem = page.text("#explain-problem")?;
+    assert!(
+        problem.starts_with("Impossible de charger src/demos/chat/doc.fr.txt: "),
+        "{problem}"
+    );
+    assert_eq!(page.text("#explain-body")?, "");
+    // The messages are still listed, with their frames; the demo still works.
+    assert_eq!(page.lines(".steps")?.len(), 9);
+    assert_eq!(page.text("#explain-title")?, "Comment ça marche");
+    // Back in English, the words fetched before are shown at once.
+    page.click(".lang-switch button[lang=en]")?;
+    page.wait_for("the English words again", |p| {
+        Ok(p.text("#explain-body")?
+            .starts_with("The page opens one WebSocket"))
+    })?;
+    assert!(page.text("#explain-problem").is_err());
+    // Another page's French still comes.
+    page.click(".lang-switch button[lang=fr]")?;
+    page.goto(&server.url("/?again#/ticker"))?;
+    page.wait_for("the ticker's French", |p| {
+        Ok(p.text("#explain-body")?
+            .starts_with("Une fois sa WebSocket"))
+    })?;
     Ok(())
 }
 
