@@ -4,8 +4,8 @@
 //! dropped; totals of messages and bytes in and out; and the socket's ready state.
 //!
 //! How the pieces fit:
-//! - the socket layer's [`Tap`](crate::socket::Tap) reports every frame and ready state of a
-//!   demo's socket (see [`crate::socket::tap`]), so no demo logs frames by hand;
+//! - the socket layer's [`Tap`](wslab_socket::Tap) reports every frame and ready state of a
+//!   demo's socket (see [`wslab_socket::tap`]), so no demo logs frames by hand;
 //! - [`InspectorLink`] (from [`use_inspector`]) is that tap: it times each report and hands
 //!   them over in one [`Batch`] per animation frame;
 //! - [`InspectorState`] is the pure reducer (natively tested) over the [`ring`] of frames

@@ -17,6 +17,7 @@ use yew::prelude::*;
 use crate::{
     docs,
     i18n::{Lang, Texts},
+    js,
 };
 
 /// Where one file stands.
@@ -173,16 +174,6 @@ fn tab_id(index: usize) -> String {
     format!("source-tab-{index}")
 }
 
-/// A JavaScript error or rejection as a sentence.
-fn js_reason(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    value
-        .as_string()
-        .unwrap_or_else(|| "unknown error".to_owned())
-}
-
 /// Fetches `url` as text; an HTTP error status is a failure too. The cache is revalidated
 /// (`no-cache`), so a new build's files replace the old ones at once. `signal` ends the
 /// request (and the reading of its body) when the panel goes away.
@@ -193,7 +184,7 @@ async fn fetch_text(url: &str, signal: Option<&web_sys::AbortSignal>) -> Result<
     init.set_signal(signal);
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|e| js_reason(&e))?;
+        .map_err(|e| js::reason(&e))?;
     let response: web_sys::Response = response
         .dyn_into()
         .map_err(|_| "fetch gave something that is not a Response".to_owned())?;
@@ -204,10 +195,10 @@ async fn fetch_text(url: &str, signal: Option<&web_sys::AbortSignal>) -> Result<
             response.status_text()
         ));
     }
-    let text = response.text().map_err(|e| js_reason(&e))?;
+    let text = response.text().map_err(|e| js::reason(&e))?;
     JsFuture::from(text)
         .await
-        .map_err(|e| js_reason(&e))?
+        .map_err(|e| js::reason(&e))?
         .as_string()
         .ok_or_else(|| "the body is not text".to_owned())
 }
@@ -274,7 +265,7 @@ async fn copy_text(text: &str) -> CopyStatus {
     let clipboard: web_sys::Clipboard = clipboard.unchecked_into();
     match JsFuture::from(clipboard.write_text(text)).await {
         Ok(_) => CopyStatus::Copied,
-        Err(error) => CopyStatus::Failed(CopyError::Refused(js_reason(&error).into())),
+        Err(error) => CopyStatus::Failed(CopyError::Refused(js::reason(&error).into())),
     }
 }
 

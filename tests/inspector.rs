@@ -17,8 +17,8 @@ use wslab::{
         ticker::{TickerDemo, TickerDemoProps},
     },
     inspector::VISIBLE_ROWS,
-    socket::reconnect::{Heartbeat, Policy},
 };
+use wslab_socket::reconnect::{Heartbeat, Policy};
 use yew::BaseComponent;
 
 wasm_bindgen_test_configure!(run_in_browser);

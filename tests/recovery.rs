@@ -7,13 +7,11 @@ use std::{cell::RefCell, rc::Rc};
 
 use common::{Mounted, server};
 use wasm_bindgen_test::*;
-use wslab::{
-    demos::{
-        chat::{ChatDemo, ChatDemoProps},
-        ticker::{TickerDemo, TickerDemoProps},
-    },
-    socket::{Message, OpenOptions, SocketAgent, SocketEvent},
+use wslab::demos::{
+    chat::{ChatDemo, ChatDemoProps},
+    ticker::{TickerDemo, TickerDemoProps},
 };
+use wslab_socket::{Message, OpenOptions, SocketAgent, SocketEvent};
 use yew::Callback;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -6,10 +6,8 @@ mod common;
 use common::{Mounted, server};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use wslab::{
-    demos::reliable::{ReliableDemo, ReliableDemoProps},
-    socket::reconnect::{Heartbeat, Policy},
-};
+use wslab::demos::reliable::{ReliableDemo, ReliableDemoProps};
+use wslab_socket::reconnect::{Heartbeat, Policy};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

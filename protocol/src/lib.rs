@@ -8,7 +8,9 @@
 
 pub mod api;
 pub mod chat;
-pub mod close;
+/// Close codes and the rules for the ones a client may send: wslab-socket's, so the app, the
+/// server and the socket layer share one copy.
+pub use wslab_socket::close;
 pub mod decode;
 pub mod hello;
 pub mod parallel;

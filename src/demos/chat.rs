@@ -21,10 +21,10 @@ use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
     settings::endpoint,
-    socket::{ReliableEvent, reconnect::Status, use_reliable_with_tap},
     widgets::fields::{on_enter, use_prefilled, value_of},
 };
 use state::{Action, ChatState};
+use wslab_socket::{ReliableEvent, reconnect::Status, use_reliable_with_tap};
 
 /// The chat page in the registry.
 pub static DEMO: Demo = Demo {
@@ -54,7 +54,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
         Callback::from(move |event: ReliableEvent| match event {
             ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
             ReliableEvent::Message(message) => {
-                dispatch.dispatch(Action::Socket(crate::socket::SocketEvent::Message(message)));
+                dispatch.dispatch(Action::Socket(wslab_socket::SocketEvent::Message(message)));
             }
             ReliableEvent::State(snapshot) => match snapshot.status {
                 Status::Waiting { attempt, .. } => {
@@ -89,7 +89,7 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
 
     let notify = {
         let dispatch = state.dispatcher();
-        move |result: Result<(), crate::socket::SocketError>| {
+        move |result: Result<(), wslab_socket::SocketError>| {
             if let Err(error) = result {
                 dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
             }

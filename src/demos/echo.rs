@@ -19,7 +19,6 @@ use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
     settings::endpoint,
-    socket::{Message, OpenOptions, use_socket_with_tap},
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
         log::{Announce, view_log},
@@ -27,6 +26,7 @@ use crate::{
 };
 use hello::HelloDemo;
 use state::{Action, SocketLogState, parse_close_code, view_status};
+use wslab_socket::{Message, OpenOptions, use_socket_with_tap};
 
 /// The echo page in the registry: the echo demo beside the one-shot hello.
 pub static DEMO: Demo = Demo {
@@ -114,7 +114,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
             let code = match parse_close_code(&value_of(&close_code)) {
                 Ok(code) => code,
                 Err(error) => {
-                    dispatch.dispatch(Action::Refused(error));
+                    dispatch.dispatch(Action::BadCode(error));
                     return;
                 }
             };

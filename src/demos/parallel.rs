@@ -13,13 +13,13 @@ use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
     settings::endpoint,
-    socket::{Message, OpenOptions, use_socket_with_tap},
     widgets::{
         fields::on_enter,
         log::{Announce, view_log},
     },
 };
 use state::{Action, ParallelState, Phase};
+use wslab_socket::{Message, OpenOptions, use_socket_with_tap};
 
 /// The parallel page in the registry.
 pub static DEMO: Demo = Demo {

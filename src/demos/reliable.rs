@@ -15,15 +15,15 @@ use crate::{
     demos::{Demo, Words},
     inspector::{Inspector, use_inspector},
     settings::endpoint,
-    socket::{
-        ReliableAgent,
-        reconnect::{Heartbeat, Policy, Status},
-    },
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
         log::{Announce, view_log},
         sparkline::Sparkline,
     },
+};
+use wslab_socket::{
+    ReliableAgent,
+    reconnect::{Heartbeat, Policy, Status},
 };
 
 /// The reliable connection page in the registry.
@@ -191,7 +191,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         })
     };
 
-    let now = crate::socket::clock_ms();
+    let now = wslab_socket::clock_ms();
     let open = status == Status::Open;
     let can_connect = matches!(
         status,
@@ -258,7 +258,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>
-                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={crate::socket::reconnect::RTT_KEPT} /></dd>
+                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={wslab_socket::reconnect::RTT_KEPT} /></dd>
                 <dt>{ "Outbox" }</dt>
                 <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
             </dl>

@@ -23,12 +23,12 @@ use crate::{
     inspector::{Inspector, use_inspector},
     lean::vec_map::VecMap,
     settings::endpoint,
-    socket::{Message, ReliableEvent, SocketEvent, reconnect::Status, use_reliable_with_tap},
     widgets::{
         fields::{on_enter, use_prefilled, value_of},
         sparkline::Sparkline,
     },
 };
+use wslab_socket::{Message, ReliableEvent, SocketEvent, reconnect::Status, use_reliable_with_tap};
 
 /// The ticker page in the registry.
 pub static DEMO: Demo = Demo {

@@ -7,7 +7,7 @@ use super::{
     format::{contains_ignoring_case, hex, parse_hex},
     ring::Frame,
 };
-use crate::socket::{Direction, Payload};
+use wslab_socket::{Direction, Payload};
 
 /// Which directions the list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::ring::Frame;
-use crate::socket::Payload;
+use wslab_socket::Payload;
 
 /// Characters of a text payload shown in the list (the export has them all).
 pub const PREVIEW_CHARS: usize = 200;
@@ -94,7 +94,7 @@ pub fn lowercase(text: &str) -> String {
 pub fn preview(payload: &Payload) -> yew::AttrValue {
     match payload {
         Payload::Text(text) => match text.char_indices().nth(PREVIEW_CHARS) {
-            None => text.clone(),
+            None => yew::AttrValue::from(text.clone()),
             Some((cut, _)) => format!("{}…", &text[..cut]).into(),
         },
         Payload::Binary(bytes) => {
@@ -184,7 +184,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::socket::Direction;
+    use wslab_socket::Direction;
 
     fn frame(at_ms: f64, direction: Direction, payload: Payload) -> Frame {
         Frame {

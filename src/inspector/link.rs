@@ -12,7 +12,7 @@ use gloo_render::{AnimationFrame, request_animation_frame};
 use yew::prelude::*;
 
 use super::ring::{Batch, RingLimits};
-use crate::socket::{Tap, TapEvent};
+use wslab_socket::{Tap, TapEvent};
 
 /// The demo's handle on its inspector: give [`Self::tap`] to the socket and the link to
 /// [`super::Inspector`]. Cheap to clone; clones share the batch.

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::socket::{Direction, Payload, ReadyState, TapEvent};
+use wslab_socket::{Direction, Payload, ReadyState, TapEvent};
 
 /// Frames kept by default.
 pub const CAPACITY: usize = 1_000;

@@ -19,7 +19,7 @@ use super::{
     format::to_ndjson,
     ring::{Batch, Frame, RingLimits, Totals, evict},
 };
-use crate::socket::ReadyState;
+use wslab_socket::ReadyState;
 
 /// More frames than this within one second and the list stops being announced.
 pub const FLOOD_RATE: u32 = 10;
@@ -286,10 +286,8 @@ impl Reducible for InspectorState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        inspector::{filter::DirectionFilter, format::hex},
-        socket::{Direction, Payload, TapEvent},
-    };
+    use crate::inspector::{filter::DirectionFilter, format::hex};
+    use wslab_socket::{Direction, Payload, TapEvent};
 
     fn text(text: &str) -> Payload {
         Payload::Text(text.to_owned().into())

@@ -17,7 +17,7 @@ use super::{
     ring::{CAPACITY, Frame},
     state::{Action, InspectorState},
 };
-use crate::socket::{Direction, Payload, js_message};
+use wslab_socket::{Direction, Payload};
 
 /// Rows rendered at most: the newest that pass the filter (all are kept and exported).
 pub const VISIBLE_ROWS: usize = 200;
@@ -101,7 +101,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             move |_: MouseEvent| match download(&file_name, &state.export()) {
                 Ok(()) => problem.set(None),
                 Err(error) => problem.set(Some(
-                    format!("Export failed: {}", js_message(&error)).into(),
+                    format!("Export failed: {}", crate::js::reason(&error)).into(),
                 )),
             },
         )

@@ -68,30 +68,44 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
                 clippy(
                     &env,
                     name,
-                    &["-p", "wslab", "--target", "wasm32-unknown-unknown"],
+                    &[
+                        "-p",
+                        "wslab",
+                        "-p",
+                        "wslab-socket",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                    ],
                 )
+            }),
+        ),
+        (
+            "wslab-socket core (native)",
+            // Without the browser feature: the pure core builds and passes on its own.
+            Box::new(|name| {
+                native_suite(name, &env, &["-p", "wslab-socket", "--no-default-features"])
             }),
         ),
         (
             "native unit + integration",
             Box::new(|name| {
-                suite(
-                    name,
-                    Instant::now(),
-                    process::cargo(&env).args([
-                        "test",
-                        "--no-fail-fast",
-                        "--workspace",
-                        "--exclude",
-                        "wslab-e2e",
-                    ]),
-                    Zero::SuiteMustRun,
-                )
+                let others = [
+                    "--workspace",
+                    "--exclude",
+                    "wslab-e2e",
+                    "--exclude",
+                    "wslab-socket",
+                ];
+                native_suite(name, &env, &others)
             }),
         ),
         (
+            "wslab-socket (Chromium)",
+            Box::new(|name| wasm_suite(name, root, &env, "wslab-socket")),
+        ),
+        (
             "wasm components (Chromium)",
-            Box::new(|name| wasm_suite(name, root, &env)),
+            Box::new(|name| wasm_suite(name, root, &env, "wslab")),
         ),
         (
             "end-to-end (Chromium)",
@@ -319,8 +333,15 @@ fn failed_to_start(name: &'static str, error: &anyhow::Error) -> Outcome {
     }
 }
 
-/// The wasm-bindgen-test component tests, in headless Chromium, against a real server.
-fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
+/// `cargo test --no-fail-fast` with `args`, natively; it must run at least one test.
+fn native_suite(name: &'static str, env: &Env, args: &[&str]) -> Outcome {
+    let mut command = process::cargo(env);
+    command.args(["test", "--no-fail-fast"]).args(args);
+    suite(name, Instant::now(), &mut command, Zero::SuiteMustRun)
+}
+
+/// The wasm-bindgen-test tests of `package`, in headless Chromium, against a real server.
+fn wasm_suite(name: &'static str, root: &Path, env: &Env, package: &str) -> Outcome {
     let clock = Instant::now();
     let started = (|| {
         process::run_within(
@@ -350,7 +371,7 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
                 "test",
                 "--no-fail-fast",
                 "-p",
-                "wslab",
+                package,
                 "--target",
                 "wasm32-unknown-unknown",
                 "--test",

@@ -3,7 +3,7 @@
 
 use wslab_protocol::chat::ChatRequest;
 
-use crate::socket::{SocketError, UseReliableHandle, reconnect::Policy};
+use wslab_socket::{SocketError, UseReliableHandle, reconnect::Policy};
 
 /// Chat commands over a component's reliable connection. Cheap to clone.
 #[derive(Clone, PartialEq)]
@@ -28,7 +28,7 @@ impl ChatClient {
     /// # Errors
     /// [`SocketError::Ended`] if there is no connection.
     pub fn disconnect(&self) -> Result<(), SocketError> {
-        self.socket.close(wslab_protocol::close::NORMAL, "")
+        self.socket.close(wslab_socket::close::NORMAL, "")
     }
 
     /// Says `text` in `room` (the API reference's client also sends its name; the server ignores it).

@@ -7,10 +7,8 @@ use wslab_protocol::chat::{ChatEvent, ChatLine, Incoming};
 use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
-use crate::{
-    lean::vec_map::VecMap,
-    socket::{Message, ReadyState, SocketEvent},
-};
+use crate::lean::vec_map::VecMap;
+use wslab_socket::{Message, ReadyState, SocketEvent};
 
 /// One line of the message list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,7 +222,7 @@ impl Reducible for ChatState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::CloseEvent;
+    use wslab_socket::CloseEvent;
 
     fn frame(json: &str) -> Action {
         Action::Socket(SocketEvent::Message(Message::Text(json.into())))

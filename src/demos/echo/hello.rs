@@ -6,12 +6,12 @@ use yew::prelude::*;
 use super::state::{Action, SocketLogState};
 use crate::{
     inspector::{Inspector, use_inspector},
-    socket::{Message, OpenOptions, ReadyState, use_socket_with_tap},
     widgets::{
         fields::{use_prefilled, value_of},
         log::{Announce, view_log},
     },
 };
+use wslab_socket::{Message, OpenOptions, ReadyState, use_socket_with_tap};
 
 /// Props of [`HelloDemo`].
 #[derive(Properties, PartialEq)]

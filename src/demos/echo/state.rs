@@ -6,10 +6,8 @@ use std::rc::Rc;
 
 use yew::{AttrValue, Reducible};
 
-use crate::{
-    socket::{Message, ReadyState, SocketError, SocketEvent},
-    widgets::log::{Log, LogKind},
-};
+use crate::widgets::log::{Log, LogKind};
+use wslab_socket::{Message, ReadyState, SocketError, SocketEvent};
 
 /// A connection as the demos show it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -39,8 +37,22 @@ pub enum Action {
     Sent(Message),
     /// The user asked to close with this code and reason.
     Closing(u16, AttrValue),
-    /// A request was refused before reaching the network (bad URL, bad close code…).
+    /// A request was refused before reaching the network (bad URL, a close code or reason
+    /// the rules refuse…).
     Refused(SocketError),
+    /// The close-code field does not hold a close code.
+    BadCode(CodeFieldError),
+}
+
+/// What is wrong with the close-code field: a form's error, not the socket's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeFieldError {
+    /// Something other than digits.
+    #[error("close code \"{0}\" is not a number")]
+    NotANumber(String),
+    /// Digits beyond any close code (above 65535).
+    #[error("close code {0} is not allowed: use 1000 or a code from 3000 to 4999")]
+    OutOfRange(String),
 }
 
 impl SocketLogState {
@@ -101,6 +113,10 @@ impl Reducible for SocketLogState {
                 ) {
                     next.ready = ReadyState::Closed;
                 }
+                next.log
+                    .push(LogKind::Error, capitalize(&error.to_string()));
+            }
+            Action::BadCode(error) => {
                 next.log
                     .push(LogKind::Error, capitalize(&error.to_string()));
             }
@@ -165,18 +181,18 @@ impl SocketLogState {
 /// a code are refused as a code, not as "not a number".
 ///
 /// # Errors
-/// [`SocketError::NotANumber`] for anything but digits, [`SocketError::CodeOutOfRange`]
+/// [`CodeFieldError::NotANumber`] for anything but digits, [`CodeFieldError::OutOfRange`]
 /// for digits above 65535. (Which codes may be sent is checked when closing.)
-pub fn parse_close_code(text: &str) -> Result<u16, SocketError> {
+pub fn parse_close_code(text: &str) -> Result<u16, CodeFieldError> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(wslab_protocol::close::NORMAL);
+        return Ok(wslab_socket::close::NORMAL);
     }
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SocketError::NotANumber(text.into()));
+        return Err(CodeFieldError::NotANumber(text.into()));
     }
     text.parse()
-        .map_err(|_| SocketError::CodeOutOfRange(text.into()))
+        .map_err(|_| CodeFieldError::OutOfRange(text.into()))
 }
 
 /// Errors are lower-case English phrases; a log line starts with a capital. ASCII only:
@@ -209,7 +225,7 @@ pub fn view_status(state: &SocketLogState, id: &'static str) -> yew::Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::CloseEvent;
+    use wslab_socket::CloseEvent;
 
     #[test]
     fn a_log_line_starts_with_a_capital() {
@@ -289,15 +305,15 @@ mod tests {
         assert_eq!(parse_close_code(" 4000 "), Ok(4000));
         assert_eq!(
             parse_close_code("70000"),
-            Err(SocketError::CodeOutOfRange("70000".into()))
+            Err(CodeFieldError::OutOfRange("70000".into()))
         );
         assert_eq!(
             parse_close_code("abc"),
-            Err(SocketError::NotANumber("abc".into()))
+            Err(CodeFieldError::NotANumber("abc".into()))
         );
         assert_eq!(
             parse_close_code("-1"),
-            Err(SocketError::NotANumber("-1".into()))
+            Err(CodeFieldError::NotANumber("-1".into()))
         );
         // In range but not allowed: refused later, by the close request's own check.
         assert_eq!(parse_close_code("1001"), Ok(1001));
@@ -354,7 +370,7 @@ mod tests {
         ]);
         assert_eq!(open.protocol, "chat");
         let refused = open.reduce(Action::Refused(SocketError::Close(
-            wslab_protocol::close::CloseRequestError::InvalidCode(1005),
+            wslab_socket::close::CloseRequestError::InvalidCode(1005),
         )));
         assert!(refused.can_send());
     }

@@ -3,13 +3,12 @@
 
 use std::rc::Rc;
 
-use wslab_protocol::{close::code_name, parallel::ParallelEvent};
+use wslab_protocol::parallel::ParallelEvent;
+use wslab_socket::close::code_name;
 use yew::{AttrValue, Reducible};
 
-use crate::{
-    socket::{Message, SocketError, SocketEvent},
-    widgets::log::{Log, LogKind},
-};
+use crate::widgets::log::{Log, LogKind};
+use wslab_socket::{Message, SocketError, SocketEvent};
 
 /// Where the connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -151,7 +150,7 @@ impl ParallelState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::CloseEvent;
+    use wslab_socket::CloseEvent;
 
     fn text(frame: &str) -> Action {
         Action::Socket(SocketEvent::Message(Message::Text(frame.to_owned())))

@@ -50,7 +50,7 @@ pub static DOC: PageDoc = PageDoc {
     files: &[
         "src/demos/reliable.rs",
         "src/demos/reliable/state.rs",
-        "src/socket/reconnect.rs",
+        "socket/src/reconnect.rs",
         "src/widgets/sparkline.rs",
     ],
 };

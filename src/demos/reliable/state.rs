@@ -4,15 +4,13 @@
 use crate::lean::decimal::seconds;
 use std::rc::Rc;
 
-use wslab_protocol::close::code_name;
+use wslab_socket::close::code_name;
 use yew::{AttrValue, Reducible};
 
-use crate::{
-    socket::{
-        Message, ReliableEvent, Snapshot, SocketEvent,
-        reconnect::{Millis, Status},
-    },
-    widgets::log::{Log, LogKind},
+use crate::widgets::log::{Log, LogKind};
+use wslab_socket::{
+    Message, ReliableEvent, Snapshot, SocketEvent,
+    reconnect::{Millis, Status},
 };
 
 /// The demo as the page shows it.
@@ -193,7 +191,7 @@ impl Reducible for ReliableView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::CloseEvent;
+    use wslab_socket::CloseEvent;
 
     fn snapshot(status: Status, now: Millis) -> Action {
         Action::Event(

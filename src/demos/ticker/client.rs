@@ -6,10 +6,8 @@ use std::{cell::RefCell, rc::Rc};
 use wslab_protocol::stocks::{Quote, StockRequest};
 use yew::Callback;
 
-use crate::{
-    lean::vec_map::VecMap,
-    socket::{SocketError, UseReliableHandle, reconnect::Policy},
-};
+use crate::lean::vec_map::VecMap;
+use wslab_socket::{SocketError, UseReliableHandle, reconnect::Policy};
 
 /// Symbol subscriptions with a callback each. Cheap to clone; clones share the callbacks.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use std::{collections::VecDeque, rc::Rc};
 use wslab_protocol::stocks::{FIRST_SYMBOLS, Quote, StockEvent, StockRequest};
 use yew::{AttrValue, Reducible};
 
-use crate::socket::{Message, ReadyState, SocketEvent};
+use wslab_socket::{Message, ReadyState, SocketEvent};
 
 /// Prices kept per row for its sparkline.
 pub const SPARK_POINTS: usize = 30;
@@ -501,7 +501,7 @@ mod tests {
         let busy = second(Rc::new(TickerState::default()), 0.0);
         assert!(busy.rate > 0.0);
         let closed = busy.clone().reduce(Action::Socket(SocketEvent::Close(
-            crate::socket::CloseEvent {
+            wslab_socket::CloseEvent {
                 code: 1006,
                 reason: String::new(),
                 was_clean: false,

@@ -8,10 +8,11 @@
 //! sees as 1005).
 //!
 //! An optional [`Tap`] sees every data frame in both directions and each ready state, from
-//! the same task, in the order they happened (see [`super::tap`]).
+//! the same task, in the order they happened (see [`crate::tap`]).
 
 use std::{cell::Cell, rc::Rc};
 
+use crate::close::CloseRequest;
 use futures::{
     FutureExt, SinkExt, StreamExt,
     channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
@@ -22,10 +23,9 @@ use gloo_events::EventListener;
 use gloo_net::websocket::{Message as GlooMessage, WebSocketError, futures::WebSocket};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
-use wslab_protocol::close::CloseRequest;
 use yew::Callback;
 
-use super::{
+use crate::{
     tap::{Direction, Payload, Tap, TapEvent},
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
 };
@@ -188,7 +188,7 @@ impl Drop for SocketAgent {
     fn drop(&mut self) {
         self.alive.set(false);
         // Synchronous, so the server sees 1000 even if the page is going away.
-        let _ = self.raw.close_with_code(wslab_protocol::close::NORMAL);
+        let _ = self.raw.close_with_code(crate::close::NORMAL);
         self.commands.close_channel();
         // The task says nothing more, so the tap learns the end here (a socket abandoned
         // or replaced gets no close event).
@@ -340,7 +340,7 @@ impl Task {
 
 /// The message of a thrown JavaScript value (a `DOMException` or `Error`), or the value
 /// itself as text.
-pub fn js_message(value: &JsValue) -> String {
+pub(crate) fn js_message(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         String::from(error.message())
     } else {

@@ -1,5 +1,5 @@
 //! The reliable connection's driver in the browser: one task owns the state machine of
-//! [`super::reconnect`], the current [`SocketAgent`], a timer for the machine's deadline, and
+//! [`crate::reconnect`], the current [`SocketAgent`], a timer for the machine's deadline, and
 //! the window's `online` / `offline` / `visibilitychange` listeners. Inputs come in through
 //! one channel; every step is reported to the component as [`ReliableEvent`]s. An optional
 //! [`Tap`] is handed to each socket it opens, so it sees every frame (heartbeats, resume
@@ -17,7 +17,7 @@ use gloo_events::EventListener;
 use gloo_timers::future::TimeoutFuture;
 use yew::Callback;
 
-use super::{
+use crate::{
     agent::SocketAgent,
     reconnect::{Effect, Input, Machine, Millis, Policy, Status},
     tap::Tap,

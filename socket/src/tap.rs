@@ -1,15 +1,13 @@
 //! The socket layer's tap: an optional observer told about every data frame a socket sends
-//! or receives and every ready state it enters, so the message inspector sees all traffic
-//! without any demo logging it. Plain data; the agents do the reporting.
+//! or receives and every ready state it enters, so a message inspector or a logger sees all
+//! traffic without the component reporting it. Plain data; the agents do the reporting.
 //!
 //! A tapped payload is copied once into an `Rc` (the component's [`Message`] keeps its owned
 //! `String` / `Vec`); everything downstream shares that copy. Without a tap nothing is copied.
 
 use std::rc::Rc;
 
-use yew::{AttrValue, Callback};
-
-use super::types::{Message, ReadyState};
+use crate::types::{Message, ReadyState};
 
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +32,7 @@ impl Direction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
     /// A text frame.
-    Text(AttrValue),
+    Text(Rc<str>),
     /// A binary frame.
     Binary(Rc<[u8]>),
 }
@@ -58,7 +56,7 @@ impl From<&Message> for Payload {
     /// One copy of the message's payload, shared from then on.
     fn from(message: &Message) -> Self {
         match message {
-            Message::Text(text) => Self::Text(AttrValue::from(text.as_str())),
+            Message::Text(text) => Self::Text(Rc::from(text.as_str())),
             Message::Bytes(bytes) => Self::Binary(Rc::from(bytes.as_slice())),
         }
     }
@@ -73,8 +71,9 @@ pub enum TapEvent {
     State(ReadyState),
 }
 
-/// The observer a socket reports to (see [`crate::inspector::InspectorLink::tap`]).
-pub type Tap = Callback<TapEvent>;
+/// The observer a socket reports to: a Yew callback, called from the socket's task.
+#[cfg(feature = "browser")]
+pub type Tap = yew::Callback<TapEvent>;
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use yew::prelude::*;
 
-use super::{
+use crate::{
     ReliableAgent, ReliableEvent,
     agent::SocketAgent,
     reconnect::Policy,
@@ -100,9 +100,17 @@ pub fn use_socket(on_event: Callback<SocketEvent>) -> UseSocketHandle {
 ///
 /// # Example
 /// ```ignore
-/// let inspector = use_inspector();
-/// let socket = use_socket_with_tap(on_event, Some(inspector.tap()));
-/// html! { <Inspector link={inspector} id_prefix="echo" /> }
+/// // Count the frames that go by, whatever the component does with them.
+/// let frames = use_mut_ref(|| 0_u32);
+/// let tap = {
+///     let frames = frames.clone();
+///     Callback::from(move |event: TapEvent| {
+///         if let TapEvent::Frame(..) = event {
+///             *frames.borrow_mut() += 1;
+///         }
+///     })
+/// };
+/// let socket = use_socket_with_tap(on_event, Some(tap));
 /// ```
 #[hook]
 pub fn use_socket_with_tap(on_event: Callback<SocketEvent>, tap: Option<Tap>) -> UseSocketHandle {
@@ -177,7 +185,7 @@ impl UseReliableHandle {
     /// [`SocketError::Close`] for a code or reason the rules refuse; [`SocketError::Ended`]
     /// if there is no connection.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
-        wslab_protocol::close::CloseRequest::new(code, reason)?;
+        crate::close::CloseRequest::new(code, reason)?;
         match self.agent.borrow().as_ref() {
             Some(agent) => {
                 agent.close(code, reason);

@@ -1,4 +1,5 @@
-//! The doc's `browser.websocket` module, in Rust.
+//! wslab-socket: WebSockets for Yew apps, with the API of the Brython `browser.websocket`
+//! module.
 //!
 //! | Brython (module page, API reference)   | here                                       |
 //! |----------------------------------------|--------------------------------------------|
@@ -11,24 +12,38 @@
 //!
 //! [`SocketAgent`] is the *service agent*: one task owns the browser socket, commands go
 //! in through a channel, and every frame comes out, in order, as a typed [`SocketEvent`]
-//! for a component's reducer. [`use_socket`] is the hook a component uses to own one.
-//! The types in [`types`] are plain data, unit-tested natively. A [`Tap`] given when a
-//! socket opens sees all of its traffic (the message inspector's feed, see [`tap`]).
+//! for a component's reducer. [`use_socket`] is the hook a component uses to own one;
+//! [`ReliableAgent`] and [`use_reliable`] add reconnect with backoff, a heartbeat and an
+//! outbox, driven by the pure [`reconnect::Machine`]. A [`Tap`] given when a socket opens
+//! sees all of its traffic (see [`tap`]).
+//!
+//! The pure core ([`close`], [`types`], [`reconnect`], [`tap`]'s data) has no web APIs and
+//! builds and tests natively; the default `browser` feature adds the agents and hooks.
 
-mod agent;
-mod hook;
+pub mod close;
 pub mod reconnect;
-mod reliable_agent;
 pub mod tap;
 pub mod types;
 
-pub use agent::{SocketAgent, js_message, supported};
+#[cfg(feature = "browser")]
+mod agent;
+#[cfg(feature = "browser")]
+mod hook;
+#[cfg(feature = "browser")]
+mod reliable_agent;
+
+#[cfg(feature = "browser")]
+pub use agent::{SocketAgent, supported};
+#[cfg(feature = "browser")]
 pub use hook::{
     UseReliableHandle, UseSocketHandle, use_reliable, use_reliable_with_tap, use_socket,
     use_socket_with_tap,
 };
+#[cfg(feature = "browser")]
 pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot, clock_ms};
-pub use tap::{Direction, Payload, Tap, TapEvent};
+#[cfg(feature = "browser")]
+pub use tap::Tap;
+pub use tap::{Direction, Payload, TapEvent};
 pub use types::{
     CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo,
 };
