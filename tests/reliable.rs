@@ -49,6 +49,35 @@ fn logged(demo: &Mounted<ReliableDemo>, needle: &str) -> bool {
 }
 
 #[wasm_bindgen_test]
+async fn every_heartbeat_reply_is_logged_even_past_the_thirty_the_sparkline_keeps() {
+    let mut policy = fast(false);
+    if let Some(heartbeat) = policy.heartbeat.as_mut() {
+        heartbeat.interval = 50;
+    }
+    let demo = demo(policy).await;
+    // On loopback most round trips take the same whole milliseconds. The page used to find
+    // new ones by diffing the last 30 it was sent: once 30 were kept, a repeat was missed.
+    let replies = |d: &Mounted<ReliableDemo>| {
+        d.lines("#reliable-log")
+            .iter()
+            .filter(|l| l.contains("Heartbeat response received"))
+            .count()
+    };
+    // Every frame /api sends here is a heartbeat reply; the inspector counts them all.
+    let received = |d: &Mounted<ReliableDemo>| {
+        d.text("#reliable-inspector-messages-in")
+            .parse::<usize>()
+            .unwrap_or_default()
+    };
+    demo.wait_for("40 replies", |d| received(d) >= 40).await;
+    demo.click("#reliable-close").await;
+    demo.wait_for("each reply logged once, after the close", |d| {
+        d.text("#reliable-status").starts_with("closed") && replies(d) == received(d)
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn a_dropped_connection_comes_back_within_the_backoff_bounds() {
     let demo = demo(fast(true)).await;
     let dropped_at = js_sys::Date::now();

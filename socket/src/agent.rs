@@ -220,6 +220,11 @@ enum Wake {
 
 impl Task {
     async fn run(mut self) {
+        // The tap heard `Connecting` from `open`; the component hears it first thing here.
+        if self.alive.get() {
+            self.on_event
+                .emit(SocketEvent::Ready(ReadyState::Connecting));
+        }
         let mut buffer_tick: Fuse<TimeoutFuture> = Fuse::terminated();
         loop {
             // Biased: `open` is queued before any message, so it is delivered first.
@@ -268,7 +273,7 @@ impl Task {
                         .close_with_code_and_reason(request.code(), request.reason())
                     {
                         Ok(()) => {
-                            self.report(|| TapEvent::State(ReadyState::Closing));
+                            self.enter(ReadyState::Closing);
                             None
                         }
                         Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(
@@ -289,16 +294,22 @@ impl Task {
             }
             if let Some(event) = event {
                 match &event {
-                    SocketEvent::Open { .. } => self.report(|| TapEvent::State(ReadyState::Open)),
+                    SocketEvent::Open { .. } => self.enter(ReadyState::Open),
                     SocketEvent::Message(message) => {
                         self.report(|| TapEvent::Frame(Direction::In, Payload::from(message)));
                     }
-                    SocketEvent::Close(_) => self.report(|| TapEvent::State(ReadyState::Closed)),
+                    SocketEvent::Close(_) => self.enter(ReadyState::Closed),
                     _ => {}
                 }
                 self.on_event.emit(event);
             }
         }
+    }
+
+    /// The socket is now in `state`: the tap and the component hear it, in that order.
+    fn enter(&self, state: ReadyState) {
+        self.report(|| TapEvent::State(state));
+        self.on_event.emit(SocketEvent::Ready(state));
     }
 
     /// Tells the tap, if there is one and the handle is still held; `event` is only built

@@ -5,7 +5,7 @@ use std::{cell::RefCell, rc::Rc};
 use yew::prelude::*;
 
 use crate::{
-    ReliableAgent, ReliableEvent,
+    ReliableAgent,
     agent::SocketAgent,
     reconnect::Policy,
     tap::Tap,
@@ -134,7 +134,7 @@ pub fn use_socket_with_tap(on_event: Callback<SocketEvent>, tap: Option<Tap>) ->
 #[derive(Clone)]
 pub struct UseReliableHandle {
     agent: Rc<RefCell<Option<ReliableAgent>>>,
-    on_event: Rc<RefCell<Callback<ReliableEvent>>>,
+    on_event: Rc<RefCell<Callback<SocketEvent>>>,
     resume: Rc<RefCell<Callback<(), Vec<String>>>>,
     tap: Option<Tap>,
 }
@@ -200,7 +200,7 @@ impl UseReliableHandle {
 /// is asked on every (re)open for the frames that restore the session.
 #[hook]
 pub fn use_reliable(
-    on_event: Callback<ReliableEvent>,
+    on_event: Callback<SocketEvent>,
     resume: Callback<(), Vec<String>>,
 ) -> UseReliableHandle {
     use_reliable_with_tap(on_event, resume, None)
@@ -210,7 +210,7 @@ pub fn use_reliable(
 /// states to `tap`.
 #[hook]
 pub fn use_reliable_with_tap(
-    on_event: Callback<ReliableEvent>,
+    on_event: Callback<SocketEvent>,
     resume: Callback<(), Vec<String>>,
     tap: Option<Tap>,
 ) -> UseReliableHandle {

@@ -40,7 +40,7 @@ pub use hook::{
     use_socket_with_tap,
 };
 #[cfg(feature = "browser")]
-pub use reliable_agent::{ReliableAgent, ReliableEvent, Snapshot, clock_ms};
+pub use reliable_agent::{ReliableAgent, clock_ms};
 #[cfg(feature = "browser")]
 pub use tap::Tap;
 pub use tap::{Direction, Payload, TapEvent};

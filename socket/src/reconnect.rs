@@ -223,6 +223,11 @@ pub enum Effect {
         /// The text.
         text: String,
     },
+    /// Tell the application a heartbeat reply arrived, `rtt` ms after its ping.
+    Pong {
+        /// The round trip.
+        rtt: Millis,
+    },
 }
 
 /// The live socket, as the machine tracks it.
@@ -238,9 +243,6 @@ struct Slot {
     ping_at: Option<Millis>,
 }
 
-/// Round trips kept for the sparkline.
-pub const RTT_KEPT: usize = 30;
-
 /// The reliable connection's state.
 #[derive(Debug, Clone)]
 pub struct Machine {
@@ -252,7 +254,6 @@ pub struct Machine {
     attempts: u32,
     outbox: VecDeque<String>,
     dropped: u64,
-    rtts: VecDeque<Millis>,
     offline: bool,
 }
 
@@ -268,7 +269,6 @@ impl Machine {
             attempts: 0,
             outbox: VecDeque::new(),
             dropped: 0,
-            rtts: VecDeque::new(),
             offline: false,
         }
     }
@@ -291,11 +291,6 @@ impl Machine {
     /// Messages dropped because the outbox was full.
     pub fn dropped(&self) -> u64 {
         self.dropped
-    }
-
-    /// Recent round-trip times, oldest first.
-    pub fn rtts(&self) -> impl Iterator<Item = Millis> + '_ {
-        self.rtts.iter().copied()
     }
 
     /// The current socket's id, if there is one.
@@ -384,10 +379,9 @@ impl Machine {
                         && text == reply
                     {
                         slot.ping_at = None;
-                        if self.rtts.len() == RTT_KEPT {
-                            self.rtts.pop_front();
-                        }
-                        self.rtts.push_back(now.saturating_sub(at));
+                        effects.push(Effect::Pong {
+                            rtt: now.saturating_sub(at),
+                        });
                     }
                 }
             }
@@ -551,9 +545,50 @@ impl Machine {
     }
 }
 
+/// What the application last heard of a [`Machine`], so that it hears each change once
+/// (the driver asks after every input, most of which change nothing it shows).
+#[derive(Debug, Clone, Default)]
+pub struct Told(Option<(Status, usize, u64)>);
+
+impl Told {
+    /// What changed since the last call: the status, and the outbox as `(pending,
+    /// dropped)`; everything, the first time.
+    pub fn news(&mut self, machine: &Machine) -> (Option<Status>, Option<(usize, u64)>) {
+        let now = (machine.status(), machine.pending(), machine.dropped());
+        let before = self.0.replace(now);
+        let status = before.is_none_or(|(status, ..)| status != now.0);
+        let outbox =
+            before.is_none_or(|(_, pending, dropped)| (pending, dropped) != (now.1, now.2));
+        (status.then_some(now.0), outbox.then_some((now.1, now.2)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_change_is_told_once() {
+        let mut sim = Sim::no_jitter();
+        let mut told = Told::default();
+        assert_eq!(told.news(&sim.machine), (Some(Status::Idle), Some((0, 0))));
+        assert_eq!(told.news(&sim.machine), (None, None), "nothing new");
+        sim.feed(Input::Send("queued".into()));
+        assert_eq!(told.news(&sim.machine), (None, Some((1, 0))));
+        sim.feed(Input::Connect);
+        assert_eq!(
+            told.news(&sim.machine),
+            (Some(Status::Connecting { attempt: 0 }), None)
+        );
+        sim.feed(Input::Tick);
+        assert_eq!(
+            told.news(&sim.machine),
+            (None, None),
+            "a tick that changes nothing"
+        );
+        sim.open();
+        assert_eq!(told.news(&sim.machine), (Some(Status::Open), Some((0, 0))));
+    }
 
     /// The machine plus a record of the sockets its effects left alive.
     struct Sim {
@@ -561,6 +596,7 @@ mod tests {
         now: Millis,
         alive: Vec<u64>,
         sent: Vec<(u64, String)>,
+        pongs: Vec<Millis>,
     }
 
     impl Sim {
@@ -570,6 +606,7 @@ mod tests {
                 now: 0,
                 alive: Vec::new(),
                 sent: Vec::new(),
+                pongs: Vec::new(),
             }
         }
 
@@ -603,6 +640,7 @@ mod tests {
                     }
                     Effect::Abandon(id) => self.alive.retain(|a| a != id),
                     Effect::Send { id, text } => self.sent.push((*id, text.clone())),
+                    Effect::Pong { rtt } => self.pongs.push(*rtt),
                     Effect::Close { .. } => {}
                 }
             }
@@ -878,7 +916,7 @@ mod tests {
             id: first,
             text: Some("pong".into()),
         });
-        assert_eq!(sim.machine.rtts().collect::<Vec<_>>(), [40]);
+        assert_eq!(sim.pongs, [40]);
         // Next ping goes unanswered: dead after 10 s, abandoned, retried after 1 s.
         sim.advance_to(60_000 + 9_999);
         assert_eq!(sim.machine.socket(), Some(first));
@@ -903,10 +941,7 @@ mod tests {
         });
         sim.advance_to(45_000);
         assert_eq!(sim.machine.status(), Status::Open);
-        assert!(
-            sim.machine.rtts().next().is_none(),
-            "only the reply measures a round trip"
-        );
+        assert!(sim.pongs.is_empty(), "only the reply measures a round trip");
     }
 
     #[test]

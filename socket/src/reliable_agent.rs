@@ -1,7 +1,9 @@
 //! The reliable connection's driver in the browser: one task owns the state machine of
 //! [`crate::reconnect`], the current [`SocketAgent`], a timer for the machine's deadline, and
 //! the window's `online` / `offline` / `visibilitychange` listeners. Inputs come in through
-//! one channel; every step is reported to the component as [`ReliableEvent`]s. An optional
+//! one channel. The component hears [`SocketEvent`]s, as from a plain socket: those of the
+//! current socket (never a replaced one's), and the machine's news: its [`Status`](crate::reconnect::Status) and
+//! outbox when they change, a [`SocketEvent::Pong`] per heartbeat reply. An optional
 //! [`Tap`] is handed to each socket it opens, so it sees every frame (heartbeats, resume
 //! frames and the outbox included) across reconnects.
 
@@ -19,43 +21,10 @@ use yew::Callback;
 
 use crate::{
     agent::SocketAgent,
-    reconnect::{Effect, Input, Machine, Millis, Policy, Status},
+    reconnect::{Effect, Input, Machine, Millis, Policy, Told},
     tap::Tap,
-    types::{CloseEvent, Message, OpenOptions, SocketEvent},
+    types::{CloseEvent, Message, OpenOptions, ReadyState, SocketEvent},
 };
-
-/// The machine's state as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    /// Where the connection is.
-    pub status: Status,
-    /// Messages waiting for a connection.
-    pub pending: usize,
-    /// Messages dropped because the outbox was full.
-    pub dropped: u64,
-    /// Recent round trips, ms.
-    pub rtts: Vec<Millis>,
-    /// When this snapshot was taken ([`clock_ms`], the clock of `Status::Waiting::at`).
-    pub now: Millis,
-}
-
-/// What the reliable connection reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReliableEvent {
-    /// The machine moved (after every input).
-    State(Snapshot),
-    /// A socket event, for the timeline: `id` says which socket.
-    Socket {
-        /// The socket's id.
-        id: u64,
-        /// What happened to it.
-        event: SocketEvent,
-    },
-    /// A socket was abandoned as dead or timed out.
-    Abandoned(u64),
-    /// A data frame for the application (heartbeat replies are not passed on).
-    Message(Message),
-}
 
 /// What the component asks for.
 enum Command {
@@ -99,7 +68,7 @@ impl ReliableAgent {
     pub fn start(
         url: String,
         policy: Policy,
-        on_event: Callback<ReliableEvent>,
+        on_event: Callback<SocketEvent>,
         resume: Option<Callback<(), Vec<String>>>,
         tap: Option<Tap>,
     ) -> Self {
@@ -116,6 +85,7 @@ impl ReliableAgent {
             tap,
             alive: Rc::clone(&alive),
             simulated_offline: false,
+            told: Told::default(),
         };
         wasm_bindgen_futures::spawn_local(task.run());
         Self { commands, alive }
@@ -163,11 +133,13 @@ struct Task {
     socket: Option<(u64, SocketAgent)>,
     wakes: UnboundedReceiver<Wake>,
     sender: UnboundedSender<Wake>,
-    on_event: Callback<ReliableEvent>,
+    on_event: Callback<SocketEvent>,
     resume: Option<Callback<(), Vec<String>>>,
     tap: Option<Tap>,
     alive: Rc<Cell<bool>>,
     simulated_offline: bool,
+    /// What the component last heard of the status and the outbox.
+    told: Told,
 }
 
 impl Task {
@@ -205,17 +177,18 @@ impl Task {
                 let effects = self.machine.handle(clock_ms(), input);
                 self.carry_out(effects);
             }
-            self.on_event.emit(ReliableEvent::State(self.snapshot()));
+            self.tell_changes();
         }
     }
 
-    fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            status: self.machine.status(),
-            pending: self.machine.pending(),
-            dropped: self.machine.dropped(),
-            rtts: self.machine.rtts().collect(),
-            now: clock_ms(),
+    /// Reports the status and the outbox if they changed since the component last heard.
+    fn tell_changes(&mut self) {
+        let (status, outbox) = self.told.news(&self.machine);
+        if let Some(status) = status {
+            self.on_event.emit(SocketEvent::Status(status));
+        }
+        if let Some((pending, dropped)) = outbox {
+            self.on_event.emit(SocketEvent::Outbox { pending, dropped });
         }
     }
 
@@ -236,10 +209,8 @@ impl Task {
                             reason: "network offline (simulated)".into(),
                             was_clean: false,
                         };
-                        self.on_event.emit(ReliableEvent::Socket {
-                            id,
-                            event: SocketEvent::Close(close),
-                        });
+                        self.on_event.emit(SocketEvent::Ready(ReadyState::Closed));
+                        self.on_event.emit(SocketEvent::Close(close));
                         let effects = self.machine.handle(clock_ms(), Input::Offline);
                         self.carry_out(effects);
                         return Some(Input::Closed { id, code: 1006 });
@@ -273,12 +244,6 @@ impl Task {
                             Message::Text(text) => Some(text.clone()),
                             Message::Bytes(_) => None,
                         };
-                        let heartbeat = self.machine.policy().heartbeat.as_ref();
-                        let is_reply =
-                            heartbeat.is_some_and(|h| text.as_deref() == Some(h.reply.as_str()));
-                        if !is_reply {
-                            self.on_event.emit(ReliableEvent::Message(message.clone()));
-                        }
                         Some(Input::Frame { id, text })
                     }
                     SocketEvent::Close(close) => {
@@ -288,10 +253,16 @@ impl Task {
                             code: close.code,
                         })
                     }
-                    SocketEvent::Error | SocketEvent::Buffered(_) | SocketEvent::Failed(_) => None,
+                    _ => None,
                 };
-                if !matches!(event, SocketEvent::Message(_) | SocketEvent::Buffered(_)) {
-                    self.on_event.emit(ReliableEvent::Socket { id, event });
+                // Heartbeat replies stay here: the machine reports them as `Pong`.
+                let heartbeat = self.machine.policy().heartbeat.as_ref();
+                let is_reply = matches!(
+                    (&event, heartbeat),
+                    (SocketEvent::Message(Message::Text(text)), Some(h)) if *text == h.reply
+                );
+                if !is_reply {
+                    self.on_event.emit(event);
                 }
                 input
             }
@@ -312,10 +283,7 @@ impl Task {
                     match SocketAgent::open_with_tap(&options, forward, self.tap.clone()) {
                         Ok(agent) => self.socket = Some((id, agent)),
                         Err(error) => {
-                            self.on_event.emit(ReliableEvent::Socket {
-                                id,
-                                event: SocketEvent::Failed(error),
-                            });
+                            self.on_event.emit(SocketEvent::Failed(error));
                             // A URL the browser refuses will not work later either.
                             let effects = self
                                 .machine
@@ -329,10 +297,7 @@ impl Task {
                         && *current == id
                         && let Err(error) = agent.close(code, &reason)
                     {
-                        self.on_event.emit(ReliableEvent::Socket {
-                            id,
-                            event: SocketEvent::Failed(error),
-                        });
+                        self.on_event.emit(SocketEvent::Failed(error));
                     }
                 }
                 Effect::Abandon(id) => {
@@ -343,8 +308,9 @@ impl Task {
                     {
                         self.socket = None;
                     }
-                    self.on_event.emit(ReliableEvent::Abandoned(id));
+                    self.on_event.emit(SocketEvent::Abandoned);
                 }
+                Effect::Pong { rtt } => self.on_event.emit(SocketEvent::Pong { rtt }),
                 Effect::Send { id, text } => {
                     if let Some((current, agent)) = &self.socket
                         && *current == id

@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use crate::close::{CloseRequestError, code_name};
+use crate::{
+    close::{CloseRequestError, code_name},
+    reconnect::{Millis, Status},
+};
 use thiserror::Error;
 
 /// A data frame: text or binary, as `send(str or bytes)` in the doc.
@@ -123,9 +126,15 @@ impl fmt::Display for CloseEvent {
     }
 }
 
-/// What a socket reports, in the order it happened.
+/// What a socket reports, in the order it happened. Plain sockets ([`crate::SocketAgent`])
+/// and reliable ones ([`crate::ReliableAgent`]) report with this one type; the last four
+/// variants come from reliable sockets only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketEvent {
+    /// The ready state changed, as the socket says it, never guessed: `Connecting` when it
+    /// starts, `Open` just before [`Self::Open`], `Closing` once a close handshake was
+    /// started, `Closed` just before [`Self::Close`].
+    Ready(ReadyState),
     /// The handshake completed.
     Open {
         /// The socket's URL as the browser resolved it.
@@ -133,16 +142,36 @@ pub enum SocketEvent {
         /// The subprotocol the server chose ("" if none).
         protocol: String,
     },
-    /// A frame arrived. Every frame is delivered; none are merged.
+    /// A frame arrived. Every frame is delivered; none are merged. (A reliable socket keeps
+    /// its heartbeat replies to itself and reports [`Self::Pong`] instead.)
     Message(Message),
     /// `bufferedAmount` changed after a send: bytes queued but not yet on the wire.
     Buffered(u32),
     /// The browser reported an error (it gives no details; a close event follows).
     Error,
-    /// The connection is closed; no more events follow.
+    /// The connection is closed; a plain socket reports nothing after it (a reliable one
+    /// goes on with its [`Status`]).
     Close(CloseEvent),
     /// A command sent to the task could not be carried out.
     Failed(SocketError),
+    /// A reliable socket's status changed (reported once per change, never repeated).
+    Status(Status),
+    /// A heartbeat reply arrived, `rtt` ms after its ping: one event per reply.
+    Pong {
+        /// The round trip, in ms.
+        rtt: Millis,
+    },
+    /// A reliable socket's outbox changed: messages waiting for a connection, and those
+    /// dropped so far because it was full.
+    Outbox {
+        /// Waiting.
+        pending: usize,
+        /// Dropped since the socket was created.
+        dropped: u64,
+    },
+    /// A reliable socket gave up on its current connection: it did not open, or answer a
+    /// heartbeat, in time. A new one follows as the policy allows.
+    Abandoned,
 }
 
 /// A snapshot of the doc's properties.

@@ -24,7 +24,7 @@ use crate::{
     widgets::fields::{on_enter, use_prefilled, value_of},
 };
 use state::{Action, ChatState};
-use wslab_socket::{ReliableEvent, reconnect::Status, use_reliable_with_tap};
+use wslab_socket::use_reliable_with_tap;
 
 /// The chat page in the registry.
 pub static DEMO: Demo = Demo {
@@ -49,23 +49,7 @@ pub struct ChatDemoProps {
 #[component]
 pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     let state = use_reducer(ChatState::default);
-    let on_event = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |event: ReliableEvent| match event {
-            ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
-            ReliableEvent::Message(message) => {
-                dispatch.dispatch(Action::Socket(wslab_socket::SocketEvent::Message(message)));
-            }
-            ReliableEvent::State(snapshot) => match snapshot.status {
-                Status::Waiting { attempt, .. } => {
-                    dispatch.dispatch(Action::Reconnecting(Some(attempt)))
-                }
-                Status::GaveUp => dispatch.dispatch(Action::Reconnecting(None)),
-                _ => {}
-            },
-            ReliableEvent::Abandoned(_) => {}
-        })
-    };
+    let on_event = state.dispatcher().to_callback().reform(Action::Socket);
     // After a reconnect: rejoin every room, asking only for the lines missed.
     let resume = {
         let requests = state.resume_requests();
@@ -80,11 +64,8 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
 
     // Connect when shown, as the API reference's demo does; reconnect if the server changes.
     {
-        let (client, dispatch) = (client.clone(), state.dispatcher());
-        use_effect_with(props.url.clone(), move |url| {
-            dispatch.dispatch(Action::Connecting);
-            client.connect(url);
-        });
+        let client = client.clone();
+        use_effect_with(props.url.clone(), move |url| client.connect(url));
     }
 
     let notify = {

@@ -18,8 +18,8 @@ use crate::{
         log::{Announce, view_log},
     },
 };
-use state::{Action, ParallelState, Phase};
-use wslab_socket::{Message, OpenOptions, use_socket_with_tap};
+use state::{Action, ParallelState};
+use wslab_socket::{Message, OpenOptions, ReadyState, use_socket_with_tap};
 
 /// The parallel page in the registry.
 pub static DEMO: Demo = Demo {
@@ -75,7 +75,7 @@ pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
             }
         })
     };
-    let open = state.phase == Phase::Open;
+    let open = state.ready == ReadyState::Open;
     let send = {
         let (socket, dispatch, input) = (socket.clone(), state.dispatcher(), input.clone());
         Callback::from(move |()| {
@@ -112,10 +112,10 @@ pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
                 <dd id="parallel-replies">{ state.replies }</dd>
             </dl>
             <div class="controls">
-                <button id="parallel-connect" disabled={state.phase != Phase::Closed}
+                <button id="parallel-connect" disabled={state.ready != ReadyState::Closed}
                     onclick={connect.reform(|_: MouseEvent| ())}>{ "Connect" }</button>
                 // Also while connecting, so a handshake that hangs can be given up.
-                <button id="parallel-close" disabled={state.phase == Phase::Closed} onclick={close}>{ "Close" }</button>
+                <button id="parallel-close" disabled={matches!(state.ready, ReadyState::Closing | ReadyState::Closed)} onclick={close}>{ "Close" }</button>
             </div>
             <div class="controls">
                 <label for="parallel-input" class="visually-hidden">{ "Message" }</label>

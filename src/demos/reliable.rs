@@ -95,8 +95,14 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             (props.url.clone(), props.policy.clone()),
             move |(url, policy)| {
                 dispatch.dispatch(Action::NewServer);
-                let on_event =
-                    Callback::from(move |event| dispatch.dispatch(Action::Event(event, max)));
+                let on_event = Callback::from(move |event| {
+                    let at = wslab_socket::clock_ms();
+                    dispatch.dispatch(Action::Event {
+                        event,
+                        at,
+                        max_attempts: max,
+                    });
+                });
                 let started = ReliableAgent::start(
                     url.to_string(),
                     policy.clone(),
@@ -110,7 +116,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
             },
         );
     }
-    let status = view.snapshot.as_ref().map_or(Status::Idle, |s| s.status);
+    let status = view.status.unwrap_or(Status::Idle);
     {
         let clock = clock.clone();
         let counting = matches!(status, Status::Waiting { .. });
@@ -217,23 +223,11 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         .map(|ms| format!("≤ {} s", ms / 1000))
         .collect::<Vec<_>>()
         .join(", ");
-    let rtts: Rc<VecDeque<f64>> = Rc::new(
-        view.snapshot
-            .as_ref()
-            .map(|s| s.rtts.iter().map(|r| *r as f64).collect())
-            .unwrap_or_default(),
-    );
-    let (pending, dropped) = view
-        .snapshot
-        .as_ref()
-        .map_or((0, 0), |s| (s.pending, s.dropped));
+    let rtts: Rc<VecDeque<f64>> = Rc::new(view.rtts.iter().map(|r| *r as f64).collect());
+    let (pending, dropped) = (view.pending, view.dropped);
     // From the whole milliseconds, not the f64 copy: `Display for f64` alone would cost
     // the app 8 KB gzipped.
-    let last_rtt = view
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.rtts.last())
-        .map_or("–".into(), |r| format!("{r} ms"));
+    let last_rtt = view.rtts.back().map_or("–".into(), |r| format!("{r} ms"));
     let heartbeat = props.policy.heartbeat.as_ref().map_or("off".into(), |h| {
         format!(
             "\"{}\" every {} s, dead after {} s without a reply",
@@ -258,7 +252,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>
-                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={wslab_socket::reconnect::RTT_KEPT} /></dd>
+                <dd id="reliable-rtt">{ last_rtt }{ " " }<Sparkline points={rtts} capacity={state::RTT_KEPT} /></dd>
                 <dt>{ "Outbox" }</dt>
                 <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
             </dl>

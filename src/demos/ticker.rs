@@ -28,7 +28,7 @@ use crate::{
         sparkline::Sparkline,
     },
 };
-use wslab_socket::{Message, ReliableEvent, SocketEvent, reconnect::Status, use_reliable_with_tap};
+use wslab_socket::{Message, SocketEvent, use_reliable_with_tap};
 
 /// The ticker page in the registry.
 pub static DEMO: Demo = Demo {
@@ -106,8 +106,8 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
     };
     let on_event = {
         let (dispatch, slot) = (state.dispatcher(), client_slot.clone());
-        Callback::from(move |event: ReliableEvent| match event {
-            ReliableEvent::Message(Message::Text(raw)) => match state::classify(&raw) {
+        Callback::from(move |event: SocketEvent| match event {
+            SocketEvent::Message(Message::Text(raw)) => match state::classify(&raw) {
                 state::TickerFrame::Quote(quote) => {
                     if let Some(client) = slot.borrow().as_ref() {
                         // A quote for a dropped channel has no callback: ignored.
@@ -116,14 +116,7 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                 }
                 _ => dispatch.dispatch(Action::Socket(SocketEvent::Message(Message::Text(raw)))),
             },
-            ReliableEvent::Message(bytes) => {
-                dispatch.dispatch(Action::Socket(SocketEvent::Message(bytes)));
-            }
-            ReliableEvent::Socket { event, .. } => dispatch.dispatch(Action::Socket(event)),
-            ReliableEvent::State(snapshot) if snapshot.status == Status::GaveUp => {
-                dispatch.dispatch(Action::GaveUp);
-            }
-            ReliableEvent::State(_) | ReliableEvent::Abandoned(_) => {}
+            other => dispatch.dispatch(Action::Socket(other)),
         })
     };
     // On every open (the first, as the API reference's demo does, and each reconnect): subscribe to what is
@@ -153,11 +146,8 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
     let symbol_field = use_node_ref();
     // Connect when shown (and when the server changes; Reconnect connects by itself).
     {
-        let (client, dispatch) = (client.clone(), state.dispatcher());
-        use_effect_with(props.url.clone(), move |url| {
-            dispatch.dispatch(Action::Connecting);
-            client.connect(url);
-        });
+        let client = client.clone();
+        use_effect_with(props.url.clone(), move |url| client.connect(url));
     }
     // On unmount: drop the pending frame, and empty the slot. The slot holds the client,
     // which holds the socket handle, whose event handler holds the slot: a cycle that
@@ -266,7 +256,6 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                     }
                 },
             };
-            dispatch.dispatch(Action::Connecting);
             client.connect(&url);
         })
     };

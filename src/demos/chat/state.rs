@@ -8,7 +8,7 @@ use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
 use crate::lean::vec_map::VecMap;
-use wslab_socket::{Message, ReadyState, SocketEvent};
+use wslab_socket::{Message, ReadyState, SocketEvent, reconnect::Status};
 
 /// One line of the message list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +42,6 @@ pub struct ChatState {
     /// Rooms to rejoin after a reconnect, with the name we had there; kept across drops,
     /// forgotten when we leave.
     pub resume: VecMap<AttrValue, AttrValue>,
-    /// The reconnect news last announced (`Some(attempt)`, `None` inside for giving up),
-    /// so each is announced once; `None` once connected again.
-    announced: Option<Option<u32>>,
 }
 
 /// This connection's place in one room.
@@ -59,10 +56,6 @@ pub struct Membership {
 /// Everything that changes a [`ChatState`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// The component is opening its socket.
-    Connecting,
-    /// The connection will retry (attempt `n`) or has given up (`None`).
-    Reconnecting(Option<u32>),
     /// An event from the socket.
     Socket(SocketEvent),
     /// Something the app itself wants to say (a refused request…).
@@ -184,35 +177,26 @@ impl Reducible for ChatState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
-            Action::Connecting => next.ready = ReadyState::Connecting,
-            Action::Reconnecting(attempt) => {
-                // The agent repeats its state on every wake-up: say each piece of news once.
-                if next.announced == Some(attempt) {
-                    return Rc::new(next);
-                }
-                next.announced = Some(attempt);
-                match attempt {
-                    Some(n) => next.system(format!("Reconnecting (attempt {n})…")),
-                    None => next.system("Could not reconnect; reload the page to try again"),
-                }
+            Action::Socket(SocketEvent::Ready(state)) => next.ready = state,
+            Action::Socket(SocketEvent::Status(Status::Waiting { attempt, .. })) => {
+                next.system(format!("Reconnecting (attempt {attempt})…"));
             }
-            Action::Socket(SocketEvent::Open { .. }) => {
-                next.ready = ReadyState::Open;
-                next.announced = None;
-                next.system("Connected to chat server");
+            Action::Socket(SocketEvent::Status(Status::GaveUp)) => {
+                next.system("Could not reconnect; reload the page to try again");
             }
+            Action::Socket(SocketEvent::Open { .. }) => next.system("Connected to chat server"),
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => next.on_frame(&raw),
             Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
                 next.system(format!("Received: {}", Message::Bytes(bytes)));
             }
             Action::Socket(SocketEvent::Error) => next.system("Connection error"),
             Action::Socket(SocketEvent::Close(_)) => {
-                next.ready = ReadyState::Closed;
                 next.rooms.clear();
                 next.system("Disconnected from server");
             }
-            Action::Socket(SocketEvent::Buffered(_)) => {}
             Action::Socket(SocketEvent::Failed(error)) => next.system(format!("Error: {error}")),
+            // Buffered amounts, the other statuses, pongs, the outbox: nothing the chat shows.
+            Action::Socket(_) => {}
             Action::Notice(text) => next.system(text),
         }
         Rc::new(next)
@@ -406,15 +390,20 @@ mod tests {
     }
 
     #[test]
-    fn each_reconnect_attempt_is_announced_once() {
+    fn reconnect_news_comes_from_the_status_and_the_ready_state_from_the_socket() {
+        let status = |status| Action::Socket(SocketEvent::Status(status));
         let state = run([
-            Action::Reconnecting(Some(1)),
-            Action::Reconnecting(Some(1)),
-            Action::Reconnecting(Some(2)),
-            Action::Reconnecting(None),
-            // The agent repeats its given-up state on every wake-up (focus, online…).
-            Action::Reconnecting(None),
-            Action::Reconnecting(None),
+            Action::Socket(SocketEvent::Ready(ReadyState::Connecting)),
+            status(Status::Connecting { attempt: 0 }),
+            status(Status::Waiting {
+                attempt: 1,
+                at: 1_000,
+            }),
+            status(Status::Waiting {
+                attempt: 2,
+                at: 3_000,
+            }),
+            status(Status::GaveUp),
         ]);
         assert_eq!(
             shown(&state),
@@ -424,6 +413,9 @@ mod tests {
                 "(Could not reconnect; reload the page to try again)"
             ]
         );
+        assert_eq!(state.ready, ReadyState::Connecting);
+        let state = Rc::new(state).reduce(Action::Socket(SocketEvent::Ready(ReadyState::Open)));
+        assert!(state.is_open());
     }
 
     #[test]

@@ -87,7 +87,6 @@ impl Reducible for SocketLogState {
             Action::Connecting(url) => {
                 next.log
                     .push(LogKind::Info, format!("Connecting to {url}…"));
-                next.ready = ReadyState::Connecting;
                 next.url = url;
                 next.protocol = AttrValue::default();
                 next.buffered = 0;
@@ -96,7 +95,6 @@ impl Reducible for SocketLogState {
             Action::Socket(event) => next.apply(event),
             Action::Sent(message) => next.log.push(LogKind::Sent, message.to_string()),
             Action::Closing(code, reason) => {
-                next.ready = ReadyState::Closing;
                 let text = if reason.is_empty() {
                     format!("Closing with code {code}…")
                 } else {
@@ -105,14 +103,6 @@ impl Reducible for SocketLogState {
                 next.log.push(LogKind::Info, text);
             }
             Action::Refused(error) => {
-                if matches!(
-                    error,
-                    SocketError::InvalidUrl { .. }
-                        | SocketError::InvalidProtocols(_)
-                        | SocketError::Unsupported
-                ) {
-                    next.ready = ReadyState::Closed;
-                }
                 next.log
                     .push(LogKind::Error, capitalize(&error.to_string()));
             }
@@ -128,11 +118,8 @@ impl Reducible for SocketLogState {
 impl SocketLogState {
     fn apply(&mut self, event: SocketEvent) {
         match event {
+            SocketEvent::Ready(state) => self.ready = state,
             SocketEvent::Open { url, protocol } => {
-                // Opened as the user's close went out: it stays closing.
-                if self.ready != ReadyState::Closing {
-                    self.ready = ReadyState::Open;
-                }
                 self.opened = true;
                 let text = if protocol.is_empty() {
                     "Connection open".to_owned()
@@ -164,7 +151,6 @@ impl SocketLogState {
                 self.log.push(LogKind::Error, text);
             }
             SocketEvent::Close(close) => {
-                self.ready = ReadyState::Closed;
                 self.buffered = 0;
                 self.log
                     .push(LogKind::Info, format!("Connection closed: {close}"));
@@ -173,6 +159,11 @@ impl SocketLogState {
                 self.log
                     .push(LogKind::Error, capitalize(&error.to_string()));
             }
+            // What only reliable sockets say.
+            SocketEvent::Status(_)
+            | SocketEvent::Pong { .. }
+            | SocketEvent::Outbox { .. }
+            | SocketEvent::Abandoned => {}
         }
     }
 }
@@ -247,12 +238,30 @@ mod tests {
         state.log.entries().map(|e| e.text.as_str()).collect()
     }
 
-    fn close(code: u16, was_clean: bool) -> Action {
-        Action::Socket(SocketEvent::Close(CloseEvent {
-            code,
-            reason: String::new(),
-            was_clean,
-        }))
+    fn ready(state: ReadyState) -> Action {
+        Action::Socket(SocketEvent::Ready(state))
+    }
+
+    fn opened(protocol: &str) -> [Action; 2] {
+        [
+            ready(ReadyState::Open),
+            Action::Socket(SocketEvent::Open {
+                url: "ws://h/echo".into(),
+                protocol: protocol.into(),
+            }),
+        ]
+    }
+
+    /// The close event, after the `Closed` the agent says first.
+    fn close(code: u16, was_clean: bool) -> [Action; 2] {
+        [
+            ready(ReadyState::Closed),
+            Action::Socket(SocketEvent::Close(CloseEvent {
+                code,
+                reason: String::new(),
+                was_clean,
+            })),
+        ]
     }
 
     #[test]
@@ -260,38 +269,46 @@ mod tests {
         let start = SocketLogState::default();
         assert!(start.can_open() && !start.can_send());
 
-        let connecting = run([Action::Connecting("ws://h/echo".into())]);
+        // The click logs the attempt; the socket, not the click, says it is connecting.
+        let clicked = run([Action::Connecting("ws://h/echo".into())]);
+        assert_eq!(clicked.ready, ReadyState::Closed);
+        let connecting = clicked.reduce(ready(ReadyState::Connecting));
         assert!(!connecting.can_open() && !connecting.can_send());
 
-        let open = connecting.reduce(Action::Socket(SocketEvent::Open {
-            url: "ws://h/echo".into(),
-            protocol: String::new(),
-        }));
+        let open = opened("").into_iter().fold(connecting, |s, a| s.reduce(a));
         assert!(!open.can_open() && open.can_send());
 
-        let closed = open.reduce(close(1000, true));
+        let closed = close(1000, true).into_iter().fold(open, |s, a| s.reduce(a));
         assert!(closed.can_open() && !closed.can_send());
     }
 
     #[test]
     fn a_connect_can_be_given_up_and_is_logged_as_such() {
-        let connecting = run([Action::Connecting("ws://h/echo".into())]);
+        let connecting = run([
+            Action::Connecting("ws://h/echo".into()),
+            ready(ReadyState::Connecting),
+        ]);
         assert!(connecting.can_close() && !connecting.can_send());
-        let cancelled = connecting
-            .reduce(Action::Closing(1000, AttrValue::default()))
-            .reduce(Action::Socket(SocketEvent::Error))
-            .reduce(close(1006, false));
+        let cancelled = [
+            Action::Closing(1000, AttrValue::default()),
+            ready(ReadyState::Closing),
+            Action::Socket(SocketEvent::Error),
+        ]
+        .into_iter()
+        .chain(close(1006, false))
+        .fold(connecting, |s, a| s.reduce(a));
         assert!(cancelled.can_open() && !cancelled.can_close());
         let lines = texts(&cancelled);
-        // The open was already on its way when Close was pressed: still closing.
-        let crossed = run([Action::Connecting("ws://h/echo".into())])
-            .reduce(Action::Closing(1000, AttrValue::default()))
-            .reduce(Action::Socket(SocketEvent::Open {
-                url: "ws://h/echo".into(),
-                protocol: String::new(),
-            }));
-        assert_eq!(crossed.ready, ReadyState::Closing);
-        assert!(!crossed.can_send() && !crossed.can_close() && !crossed.can_open());
+        // Open, then closing: nothing may be pressed until the close event.
+        let closing = run([Action::Connecting("ws://h/echo".into())]
+            .into_iter()
+            .chain(opened(""))
+            .chain([
+                Action::Closing(1000, AttrValue::default()),
+                ready(ReadyState::Closing),
+            ]));
+        assert_eq!(closing.ready, ReadyState::Closing);
+        assert!(!closing.can_send() && !closing.can_close() && !closing.can_open());
         assert!(lines.contains(&"Connection attempt cancelled"), "{lines:?}");
         assert!(
             !lines.iter().any(|l| l.starts_with("Could not connect")),
@@ -332,9 +349,11 @@ mod tests {
     fn unreachable_server_reads_as_such_and_returns_to_closed() {
         let state = run([
             Action::Connecting("ws://127.0.0.1:9/echo".into()),
+            ready(ReadyState::Connecting),
             Action::Socket(SocketEvent::Error),
-            close(1006, false),
-        ]);
+        ]
+        .into_iter()
+        .chain(close(1006, false)));
         assert!(state.can_open());
         assert_eq!(
             texts(&state)[1],
@@ -361,13 +380,9 @@ mod tests {
 
     #[test]
     fn a_bad_close_code_keeps_the_connection_open() {
-        let open = run([
-            Action::Connecting("ws://h/".into()),
-            Action::Socket(SocketEvent::Open {
-                url: "ws://h/".into(),
-                protocol: "chat".into(),
-            }),
-        ]);
+        let open = run([Action::Connecting("ws://h/".into())]
+            .into_iter()
+            .chain(opened("chat")));
         assert_eq!(open.protocol, "chat");
         let refused = open.reduce(Action::Refused(SocketError::Close(
             wslab_socket::close::CloseRequestError::InvalidCode(1005),

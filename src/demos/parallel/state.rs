@@ -8,25 +8,13 @@ use wslab_socket::close::code_name;
 use yew::{AttrValue, Reducible};
 
 use crate::widgets::log::{Log, LogKind};
-use wslab_socket::{Message, SocketError, SocketEvent};
-
-/// Where the connection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Phase {
-    /// No socket (at first, and after a close).
-    #[default]
-    Closed,
-    /// The handshake is under way.
-    Connecting,
-    /// Open: ticks arrive and messages can be sent.
-    Open,
-}
+use wslab_socket::{Message, ReadyState, SocketError, SocketEvent};
 
 /// The demo as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ParallelState {
-    /// Where the connection is.
-    pub phase: Phase,
+    /// Where the connection is, as the socket says.
+    pub ready: ReadyState,
     /// The client's address as the server sees it (`host:port`, or the host alone behind
     /// a proxy), once told.
     pub address: Option<AttrValue>,
@@ -64,7 +52,6 @@ impl Reducible for ParallelState {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
             Action::Connecting => {
-                next.phase = Phase::Connecting;
                 next.address = None;
                 next.ticks = 0;
                 next.replies = 0;
@@ -73,12 +60,6 @@ impl Reducible for ParallelState {
             Action::Socket(event) => next.apply(event),
             Action::Sent(text) => next.log.push(LogKind::Sent, format!("→ {text}")),
             Action::Refused(error) => {
-                if matches!(
-                    error,
-                    SocketError::InvalidUrl { .. } | SocketError::Unsupported
-                ) {
-                    next.phase = Phase::Closed;
-                }
                 next.log.push(LogKind::Error, error.to_string());
             }
         }
@@ -89,10 +70,8 @@ impl Reducible for ParallelState {
 impl ParallelState {
     fn apply(&mut self, event: SocketEvent) {
         match event {
-            SocketEvent::Open { .. } => {
-                self.phase = Phase::Open;
-                self.log.push(LogKind::Info, "open");
-            }
+            SocketEvent::Ready(state) => self.ready = state,
+            SocketEvent::Open { .. } => self.log.push(LogKind::Info, "open"),
             SocketEvent::Message(Message::Text(text)) => {
                 match crate::lean::wire::parallel_event(&text) {
                     Some(event) => self.on_event(event),
@@ -105,7 +84,6 @@ impl ParallelState {
             SocketEvent::Buffered(_) => {}
             SocketEvent::Error => self.log.push(LogKind::Error, "connection error"),
             SocketEvent::Close(close) => {
-                self.phase = Phase::Closed;
                 let line = format!("closed: {} ({})", close.code, code_name(close.code));
                 self.announcement = line.clone().into();
                 let kind = if close.was_clean {
@@ -116,6 +94,11 @@ impl ParallelState {
                 self.log.push(kind, line);
             }
             SocketEvent::Failed(error) => self.log.push(LogKind::Error, error.to_string()),
+            // What only reliable sockets say.
+            SocketEvent::Status(_)
+            | SocketEvent::Pong { .. }
+            | SocketEvent::Outbox { .. }
+            | SocketEvent::Abandoned => {}
         }
     }
 
@@ -200,7 +183,7 @@ mod tests {
         );
         assert_eq!((state.ticks, state.replies), (2, 1));
         assert_eq!(state.address.as_deref(), Some("127.0.0.1:50123"));
-        assert_eq!(state.phase, Phase::Closed);
+        assert_eq!(state.ready, ReadyState::Closed);
         assert_eq!(state.announcement, "closed: 1000 (Normal Closure)");
     }
 
@@ -214,12 +197,13 @@ mod tests {
         assert_eq!(state.address.as_deref(), Some("[::1]:4000"));
         let state = state
             .reduce(text(r#"{"type":"tick","n":9}"#))
-            .reduce(Action::Connecting);
+            .reduce(Action::Connecting)
+            .reduce(Action::Socket(SocketEvent::Ready(ReadyState::Connecting)));
         assert_eq!(
             (state.ticks, state.replies, state.address.clone()),
             (0, 0, None)
         );
-        assert_eq!(state.phase, Phase::Connecting);
+        assert_eq!(state.ready, ReadyState::Connecting);
     }
 
     #[test]

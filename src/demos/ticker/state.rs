@@ -7,7 +7,7 @@ use std::{collections::VecDeque, rc::Rc};
 use wslab_protocol::stocks::{FIRST_SYMBOLS, Quote, StockEvent, StockRequest};
 use yew::{AttrValue, Reducible};
 
-use wslab_socket::{Message, ReadyState, SocketEvent};
+use wslab_socket::{Message, ReadyState, SocketEvent, reconnect::Status};
 
 /// Prices kept per row for its sparkline.
 pub const SPARK_POINTS: usize = 30;
@@ -149,8 +149,6 @@ pub struct TickerState {
     pub rate: f64,
     window_start: f64,
     window_count: u64,
-    /// The give-up was announced (the agent repeats its state on every wake-up).
-    gave_up: bool,
 }
 
 impl Default for TickerState {
@@ -165,7 +163,6 @@ impl Default for TickerState {
             rate: 0.0,
             window_start: f64::NAN,
             window_count: 0,
-            gave_up: false,
         }
     }
 }
@@ -193,8 +190,6 @@ pub fn classify(raw: &str) -> TickerFrame {
 /// Everything that changes a [`TickerState`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// The component is opening its socket.
-    Connecting,
     /// A socket event other than quotes (quotes come batched as [`Action::Quotes`]).
     Socket(SocketEvent),
     /// The quotes that arrived since the last animation frame, at time `now` (ms).
@@ -210,8 +205,6 @@ pub enum Action {
     Drop(AttrValue),
     /// A notice from the app itself.
     Notice(AttrValue),
-    /// The connection stopped retrying.
-    GaveUp,
 }
 
 impl TickerState {
@@ -284,15 +277,15 @@ impl Reducible for TickerState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
-            Action::Connecting => {
-                next.ready = ReadyState::Connecting;
-                next.gave_up = false;
-                // A replaced connection sends no close: the rate starts over here too.
-                next.reset_rate();
+            Action::Socket(SocketEvent::Ready(state)) => {
+                next.ready = state;
+                if state == ReadyState::Connecting {
+                    // A replaced connection sends no close: the rate starts over here too.
+                    next.reset_rate();
+                }
             }
+            Action::Socket(SocketEvent::Status(Status::GaveUp)) => next.notice(GAVE_UP),
             Action::Socket(SocketEvent::Open { .. }) => {
-                next.ready = ReadyState::Open;
-                next.gave_up = false;
                 next.notice("Connected to stock data stream");
             }
             Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
@@ -305,13 +298,13 @@ impl Reducible for TickerState {
                 next.notice(format!("Received: {}", Message::Bytes(bytes)));
             }
             Action::Socket(SocketEvent::Close(close)) => {
-                next.ready = ReadyState::Closed;
                 next.reset_rate();
                 next.notice(format!("Stock data stream closed: {close}"));
             }
             Action::Socket(SocketEvent::Error) => next.notice("Connection error"),
             Action::Socket(SocketEvent::Failed(error)) => next.notice(format!("Error: {error}")),
-            Action::Socket(SocketEvent::Buffered(_)) => return Rc::new(next),
+            // Buffered amounts, the other statuses, pongs, the outbox: nothing it shows.
+            Action::Socket(_) => return Rc::new(next),
             Action::Quotes { quotes, now } => next.apply_quotes(&quotes, now),
             Action::Want(symbols) => {
                 for symbol in symbols {
@@ -328,11 +321,6 @@ impl Reducible for TickerState {
                 }
             }
             Action::Notice(text) => next.notice(text),
-            Action::GaveUp if next.gave_up => return Rc::new(next),
-            Action::GaveUp => {
-                next.gave_up = true;
-                next.notice(GAVE_UP);
-            }
         }
         Rc::new(next)
     }
@@ -509,7 +497,8 @@ mod tests {
         )));
         assert_eq!(closed.rate, 0.0);
         // Reconnect replaces the connection without a close event: it starts over too.
-        assert_eq!(busy.clone().reduce(Action::Connecting).rate, 0.0);
+        let connecting = Action::Socket(SocketEvent::Ready(ReadyState::Connecting));
+        assert_eq!(busy.clone().reduce(connecting).rate, 0.0);
         // The next second is measured from its own start, not from before the close.
         assert!(second(closed, 60_000.0).rate > 0.0);
 
@@ -522,20 +511,15 @@ mod tests {
     }
 
     #[test]
-    fn giving_up_is_announced_once_until_the_next_connect() {
+    fn giving_up_is_announced_when_the_status_says_so() {
         let count =
             |state: &TickerState| state.notices.iter().filter(|(_, n)| n == GAVE_UP).count();
-        let mut state = Rc::new(TickerState::default());
-        for _ in 0..3 {
-            state = state.reduce(Action::GaveUp);
-        }
+        let gave_up = Action::Socket(SocketEvent::Status(Status::GaveUp));
+        let state = Rc::new(TickerState::default()).reduce(gave_up.clone());
         assert_eq!(count(&state), 1);
-        // Reconnect pressed, failed again: said again, once.
-        state = state.reduce(Action::Connecting);
-        for _ in 0..3 {
-            state = state.reduce(Action::GaveUp);
-        }
-        assert_eq!(count(&state), 2);
+        // Reconnect pressed, failed again: the socket says so again.
+        let waiting = Action::Socket(SocketEvent::Status(Status::Waiting { attempt: 1, at: 0 }));
+        assert_eq!(count(&state.reduce(waiting).reduce(gave_up)), 2);
     }
 
     #[test]
