@@ -66,7 +66,7 @@ impl AppServer {
         Self::start_with(wslab_server::Config::default())
     }
 
-    /// Starts the server with the built app and `config` (its `dist` is filled in).
+    /// Starts the server with `config`; without a `dist` of its own, it serves the built app.
     pub fn start_with(config: wslab_server::Config) -> Result<Self> {
         if let Ok(running) = std::env::var("WSLAB_E2E_SERVER") {
             let addr = running
@@ -78,7 +78,10 @@ impl AppServer {
                 thread: None,
             });
         }
-        let dist = dist_dir()?;
+        let dist = match config.dist.clone() {
+            Some(dist) => dist,
+            None => dist_dir()?,
+        };
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;

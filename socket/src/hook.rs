@@ -198,6 +198,18 @@ impl UseReliableHandle {
 
 /// Gives the component a reliable connection slot: events go to `on_event`, and `resume`
 /// is asked on every (re)open for the frames that restore the session.
+///
+/// # Example
+/// ```ignore
+/// let state = use_reducer(ChatState::default);
+/// // After every reconnect, rejoin the room first (then the outbox goes out).
+/// let resume = Callback::from(|()| vec![r#"{"type":"join","room":"general"}"#.to_owned()]);
+/// let socket = use_reliable(state.dispatcher().to_callback().reform(Action::Socket), resume);
+/// use_effect_with((), {
+///     let socket = socket.clone();
+///     move |()| socket.connect("ws://127.0.0.1:8080/chat", Policy::default())
+/// });
+/// ```
 #[hook]
 pub fn use_reliable(
     on_event: Callback<SocketEvent>,
@@ -208,6 +220,13 @@ pub fn use_reliable(
 
 /// [`use_reliable`] whose every socket, across reconnects, reports its traffic and ready
 /// states to `tap`.
+///
+/// # Example
+/// ```ignore
+/// // Heartbeats, resume frames and the outbox included: the tap sees every frame.
+/// let tap = Callback::from(|event: TapEvent| web_sys::console::log_1(&format!("{event:?}").into()));
+/// let socket = use_reliable_with_tap(on_event, resume, Some(tap));
+/// ```
 #[hook]
 pub fn use_reliable_with_tap(
     on_event: Callback<SocketEvent>,

@@ -73,10 +73,21 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
                         "wslab",
                         "-p",
                         "wslab-socket",
+                        "-p",
+                        "wslab-socket-example-echo",
                         "--target",
                         "wasm32-unknown-unknown",
                     ],
                 )
+            }),
+        ),
+        (
+            "doc (wslab-socket)",
+            Box::new(|name| {
+                let mut doc = process::cargo(&env);
+                doc.args(["doc", "-p", "wslab-socket", "--no-deps"])
+                    .env("RUSTDOCFLAGS", "-D warnings");
+                check(name, &mut doc)
             }),
         ),
         (
@@ -383,7 +394,8 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env, package: &str) -> Outc
     )
 }
 
-/// The end-to-end suite: the release build, served by wslab-server, in headless Chromium.
+/// The end-to-end suite: the release builds (the app, the app for a sub-path, and
+/// wslab-socket's example), served by wslab-server, in headless Chromium.
 fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
     let clock = Instant::now();
     // The app as the server serves it, and as GitHub Pages would: from a sub-path. The
@@ -402,10 +414,14 @@ fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
             "trunk build --public-url /wslab/",
             SUITE_LIMIT.saturating_sub(clock.elapsed()),
         )
+    })
+    .and_then(|()| {
+        tools::build_example_release(root, env, SUITE_LIMIT.saturating_sub(clock.elapsed()))
     });
-    if let Err(error) = built {
-        return failed_to_start(name, &error);
-    }
+    let example = match built {
+        Ok(example) => example,
+        Err(error) => return failed_to_start(name, &error),
+    };
     suite(
         name,
         clock,
@@ -415,7 +431,8 @@ fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
             .args(["test", "--no-fail-fast", "-p", "wslab-e2e", "--lib"])
             .args(browser_tests(root).iter().flat_map(|test| ["--test", test]))
             .env("WSLAB_DIST", root.join("dist"))
-            .env("WSLAB_PAGES_DIST", pages),
+            .env("WSLAB_PAGES_DIST", pages)
+            .env("WSLAB_EXAMPLE_DIST", example),
         Zero::EveryBinaryMustRun,
     )
 }

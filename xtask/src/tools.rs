@@ -7,6 +7,7 @@
 use std::{
     path::{Path, PathBuf},
     process::Command,
+    time::Duration,
 };
 
 use anyhow::{Context, Result, bail};
@@ -79,6 +80,20 @@ pub fn release_build(root: &Path, env: &Env, public_url: Option<&str>) -> Comman
         trunk.args(["--public-url", url]);
     }
     trunk
+}
+
+/// `trunk build --release` of wslab-socket's example app (`socket/examples/echo`) into
+/// `target/dist-example-echo`; returns that directory.
+pub fn build_example_release(root: &Path, env: &Env, limit: Duration) -> Result<PathBuf> {
+    let dist = root.join("target/dist-example-echo");
+    let mut trunk = release_build(&root.join("socket/examples/echo"), env, None);
+    trunk.arg("--dist").arg(&dist);
+    process::run_within(
+        &mut trunk,
+        "trunk build --release (socket/examples/echo)",
+        limit,
+    )?;
+    Ok(dist)
 }
 
 fn cargo_bin_dir() -> PathBuf {
