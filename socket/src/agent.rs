@@ -137,6 +137,7 @@ impl SocketAgent {
             alive: Rc::clone(&alive),
             on_event,
             tap: tap.clone(),
+            buffered: 0,
         };
         if let Some(tap) = &tap {
             tap.emit(TapEvent::State(ReadyState::Connecting));
@@ -208,6 +209,8 @@ struct Task {
     alive: Rc<Cell<bool>>,
     on_event: Callback<SocketEvent>,
     tap: Option<Tap>,
+    /// The `bufferedAmount` last reported: a [`SocketEvent::Buffered`] says only a change.
+    buffered: u32,
 }
 
 /// One thing the task woke up for.
@@ -262,7 +265,7 @@ impl Task {
                 Wake::Command(None) => return,
                 Wake::Command(Some(Command::Send(message))) => {
                     let event = self.send(message).await;
-                    if matches!(event, Some(SocketEvent::Buffered(n)) if n > 0) {
+                    if self.buffered > 0 {
                         buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
                     }
                     event
@@ -282,11 +285,11 @@ impl Task {
                     }
                 }
                 Wake::BufferTick => {
-                    let buffered = self.raw.buffered_amount();
-                    if buffered > 0 {
+                    let event = self.buffered_news();
+                    if self.buffered > 0 {
                         buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
                     }
-                    Some(SocketEvent::Buffered(buffered))
+                    event
                 }
             };
             if !self.alive.get() {
@@ -322,7 +325,16 @@ impl Task {
         }
     }
 
-    /// Sends one frame if the socket is open; the event says how it went.
+    /// `bufferedAmount` now, if it is not what was last reported.
+    fn buffered_news(&mut self) -> Option<SocketEvent> {
+        let now = self.raw.buffered_amount();
+        (now != self.buffered).then(|| {
+            self.buffered = now;
+            SocketEvent::Buffered(now)
+        })
+    }
+
+    /// Sends one frame if the socket is open; what changed, or what went wrong, if anything.
     async fn send(&mut self, message: Message) -> Option<SocketEvent> {
         let state = ReadyState::from_number(self.raw.ready_state());
         if state != ReadyState::Open {
@@ -342,7 +354,7 @@ impl Task {
                 if let Some(event) = tapped {
                     self.report(|| event);
                 }
-                Some(SocketEvent::Buffered(self.raw.buffered_amount()))
+                self.buffered_news()
             }
             Err(error) => Some(SocketEvent::Failed(SocketError::Send(error.to_string()))),
         }

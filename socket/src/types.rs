@@ -145,7 +145,8 @@ pub enum SocketEvent {
     /// A frame arrived. Every frame is delivered; none are merged. (A reliable socket keeps
     /// its heartbeat replies to itself and reports [`Self::Pong`] instead.)
     Message(Message),
-    /// `bufferedAmount` changed after a send: bytes queued but not yet on the wire.
+    /// `bufferedAmount` changed (after a send, or while it drains): bytes queued but not yet
+    /// on the wire. Not repeated while it stays the same.
     Buffered(u32),
     /// The browser reported an error (it gives no details; a close event follows).
     Error,

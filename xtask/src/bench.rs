@@ -1,10 +1,12 @@
 //! `cargo xtask bench <name>`: benchmarks that print their numbers.
 //!
 //! `size`: the release build's transfer size (wasm, js, css), raw and gzipped at level 9,
-//! and the median time from navigation to the echo demo's Open button enabled.
+//! the same for wslab-socket's example app, and the median time from navigation to the echo demo's Open button enabled.
 //! `chat`: the chat page in headless Chromium at 1k / 10k / 100k lines; `ticker`: the ticker
 //! with 200 symbols at 1k / 5k / 10k quotes/s; `recovery`: reconnects and a restart drill
-//! (`wslab-bench` in the e2e crate measures).
+//! (`wslab-bench` in the e2e crate measures). `socket`: echo round trips per second through
+//! wslab-socket (plain and reliable sockets) beside a plain JavaScript `WebSocket` on the
+//! same page, with 1 and 64 frames in flight.
 //! `server`: wslab-server on loopback against minimal echo servers on the other Rust stacks
 //! (tokio-tungstenite, tokio-websockets, fastwebsockets) and a Python `websockets` one:
 //! echo throughput and latency, instructions per echoed message (callgrind), memory per
@@ -25,13 +27,14 @@ use serde_json::Value;
 use crate::{process, tools};
 
 /// The benchmarks `run` knows, for the usage text and errors.
-pub const NAMES: &str = "size, chat, ticker, recovery, server, cluster";
+pub const NAMES: &str = "size, chat, ticker, recovery, socket, server, cluster";
 
 /// Runs the named benchmark.
 pub fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
     match name {
         Some("size") => size(root),
         Some(browser @ ("chat" | "ticker" | "recovery")) => in_browser(root, browser),
+        Some("socket") => socket(root),
         Some("server") => server(root),
         Some("cluster") => cluster(root),
         other => bail!("unknown benchmark {other:?}; available: {NAMES}"),
@@ -56,7 +59,7 @@ fn size(root: &Path) -> Result<ExitCode> {
         "goal: whole app ≤ 180 KB gzipped: {}",
         if gz <= 180_000 { "met" } else { "not met" }
     );
-    let example = tools::build_example_release(root, &env, std::time::Duration::from_secs(1200))?;
+    let example = tools::build_example_release(root, &env, "echo", BUILD_LIMIT)?;
     print_sizes(&example, "example socket/examples/echo")?;
     run_bench(root, &env, "startup")?;
     Ok(ExitCode::SUCCESS)
@@ -95,6 +98,22 @@ fn print_sizes(dist: &Path, what: &str) -> Result<usize> {
         gz as f64 / 1000.0
     );
     Ok(gz)
+}
+
+/// How long one release build of an example may take.
+const BUILD_LIMIT: std::time::Duration = std::time::Duration::from_secs(1200);
+
+/// Builds the bench page (`socket/examples/bench`) in release and runs `wslab-bench socket`
+/// against it: echo round trips through wslab-socket beside a plain JavaScript client.
+fn socket(root: &Path) -> Result<ExitCode> {
+    let mut env = tools::ensure_test_tools(root)?;
+    let dist = tools::build_example_release(root, &env, "bench", BUILD_LIMIT)?;
+    env.vars.push((
+        "WSLAB_SOCKET_BENCH_DIST".into(),
+        dist.to_string_lossy().into_owned(),
+    ));
+    run_bench(root, &env, "socket")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Builds the release app and runs `wslab-bench <name>` (release) against it.

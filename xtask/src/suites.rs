@@ -75,6 +75,8 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
                         "wslab-socket",
                         "-p",
                         "wslab-socket-example-echo",
+                        "-p",
+                        "wslab-socket-bench",
                         "--target",
                         "wasm32-unknown-unknown",
                     ],
@@ -416,7 +418,12 @@ fn e2e_suite(name: &'static str, root: &Path, env: &Env) -> Outcome {
         )
     })
     .and_then(|()| {
-        tools::build_example_release(root, env, SUITE_LIMIT.saturating_sub(clock.elapsed()))
+        tools::build_example_release(
+            root,
+            env,
+            "echo",
+            SUITE_LIMIT.saturating_sub(clock.elapsed()),
+        )
     });
     let example = match built {
         Ok(example) => example,

@@ -82,17 +82,19 @@ pub fn release_build(root: &Path, env: &Env, public_url: Option<&str>) -> Comman
     trunk
 }
 
-/// `trunk build --release` of wslab-socket's example app (`socket/examples/echo`) into
-/// `target/dist-example-echo`; returns that directory.
-pub fn build_example_release(root: &Path, env: &Env, limit: Duration) -> Result<PathBuf> {
-    let dist = root.join("target/dist-example-echo");
-    let mut trunk = release_build(&root.join("socket/examples/echo"), env, None);
+/// `trunk build --release` of wslab-socket's example `name` (`socket/examples/<name>`)
+/// into `target/dist-example-<name>`; returns that directory.
+pub fn build_example_release(
+    root: &Path,
+    env: &Env,
+    name: &str,
+    limit: Duration,
+) -> Result<PathBuf> {
+    let dist = root.join(format!("target/dist-example-{name}"));
+    let mut trunk = release_build(&root.join("socket/examples").join(name), env, None);
     trunk.arg("--dist").arg(&dist);
-    process::run_within(
-        &mut trunk,
-        "trunk build --release (socket/examples/echo)",
-        limit,
-    )?;
+    let what = format!("trunk build --release (socket/examples/{name})");
+    process::run_within(&mut trunk, &what, limit)?;
     Ok(dist)
 }
 

@@ -13,6 +13,10 @@
 //! enabled (the app rendered and interactive), median of 10 loads after one warm-up, with
 //! the HTTP cache disabled so every load fetches and compiles the wasm again.
 //!
+//! `wslab-bench socket`: echo round trips per second through wslab-socket (plain and
+//! reliable sockets, on the page of `socket/examples/bench`) beside a plain JavaScript
+//! `WebSocket` on the same page and server, with 1 and with 64 frames in flight.
+//!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
 //! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
 //! in the DOM, the append latency (feeder send → row in the DOM, p50 / p95 over 100 probes),
@@ -38,8 +42,9 @@ fn main() -> ExitCode {
         Some("ticker") => ticker(),
         Some("recovery") => recovery(),
         Some("startup") => startup(),
+        Some("socket") => socket(),
         other => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}; available: chat, ticker, recovery, startup"
+            "unknown benchmark {other:?}; available: chat, ticker, recovery, startup, socket"
         )),
     };
     match result {
@@ -541,6 +546,101 @@ fn recovery() -> Result<()> {
         "restart drill of 3 s → chat rejoined after {:.2} s, ticker updating again after {:.2} s",
         seconds(chat_back),
         seconds(ticker_back)
+    );
+    Ok(())
+}
+
+/// Round trips per run, by frames in flight: each run takes a few seconds at most.
+const SOCKET_RUNS: [(u32, u32); 2] = [(1, 4_000), (64, 40_000)];
+/// Runs of each client at each depth; the median is reported.
+const SOCKET_REPEATS: usize = 5;
+
+/// The plain JavaScript client: the same echo loop as the crate's, on the same page.
+const JS_ROUND_TRIPS: &str = "const [url, inflight, count, done] = arguments;\
+    const payload = 'wslab-socket round trip 32 bytes';\
+    const ws = new WebSocket(url); let sent = 0, received = 0, started = 0;\
+    ws.onopen = () => { started = performance.now();\
+      while (sent < Math.min(inflight, count)) { ws.send(payload); sent++; } };\
+    ws.onmessage = () => { received++;\
+      if (received === count) { const ms = performance.now() - started; ws.close(1000); done(ms); }\
+      else if (sent < count) { ws.send(payload); sent++; } };\
+    ws.onclose = (e) => { if (received < count) done('closed: ' + e.code); };";
+
+/// The crate's clients, through the bench page's export.
+const CRATE_ROUND_TRIPS: &str = "const [url, mode, inflight, count, done] = arguments;\
+    window.wasmBindings.round_trips(url, mode, inflight, count).then(done, e => done(String(e)));";
+
+/// `wslab-bench socket`: echo round trips per second in headless Chromium, through
+/// wslab-socket (plain and reliable sockets) beside a plain JavaScript `WebSocket` on the
+/// same page and the same server, with 1 and with 64 frames in flight.
+fn socket() -> Result<()> {
+    let dist = std::env::var_os("WSLAB_SOCKET_BENCH_DIST")
+        .context("WSLAB_SOCKET_BENCH_DIST is not set: run `cargo xtask bench socket`")?;
+    let server = AppServer::start_with(Config {
+        dist: Some(dist.into()),
+        // The clients send as fast as echoes come back: far over the default 1,000
+        // messages per second, which would close them with 1008.
+        limits: wslab_server::Limits {
+            message_rate: None,
+            ..wslab_server::Limits::default()
+        },
+        ..Config::default()
+    })?;
+    let driver = ChromeDriver::start()?;
+    let page = Session::start(&driver, 800, 600)?;
+    page.goto(&server.url("/"))?;
+    page.wait_for("the bench page's wasm", |p| {
+        Ok(
+            p.execute("return typeof window.wasmBindings?.round_trips;", json!([]))?
+                == json!("function"),
+        )
+    })?;
+    let url = format!("ws://{}/echo", server.addr);
+    let run = |client: &str, inflight: u32, count: u32| -> Result<f64> {
+        let value = match client {
+            "js" => page.execute_async(JS_ROUND_TRIPS, json!([url, inflight, count]))?,
+            mode => page.execute_async(CRATE_ROUND_TRIPS, json!([url, mode, inflight, count]))?,
+        };
+        let ms = value
+            .as_f64()
+            .with_context(|| format!("{client} with {inflight} in flight: {value}"))?;
+        Ok(f64::from(count) * 1000.0 / ms)
+    };
+    const CLIENTS: [&str; 3] = ["js", "plain", "reliable"];
+    // Warm up each client (JIT, wasm tiering) before anything is counted.
+    for client in CLIENTS {
+        run(client, 64, 5_000)?;
+    }
+    println!(
+        "echo round trips per second: 32-byte text frames, headless Chromium → wslab-server /echo \
+         on loopback, median of {SOCKET_REPEATS} runs, the clients taking turns"
+    );
+    println!(
+        "{:>9}  {:>12}  {:>20}  {:>6}  {:>23}  {:>6}",
+        "in flight", "plain JS", "wslab-socket plain", "ratio", "wslab-socket reliable", "ratio"
+    );
+    let mut worst = f64::INFINITY;
+    for (inflight, count) in SOCKET_RUNS {
+        let mut rates: [Vec<f64>; 3] = Default::default();
+        for _ in 0..SOCKET_REPEATS {
+            for (i, client) in CLIENTS.iter().enumerate() {
+                rates[i].push(run(client, inflight, count)?);
+            }
+        }
+        let [js, plain, reliable] = rates.map(|mut r| {
+            r.sort_by(f64::total_cmp);
+            percentile(&r, 50.0)
+        });
+        worst = worst.min(plain / js).min(reliable / js);
+        println!(
+            "{inflight:>9}  {js:>12.0}  {plain:>20.0}  {:>5.2}×  {reliable:>23.0}  {:>5.2}×",
+            plain / js,
+            reliable / js
+        );
+    }
+    println!(
+        "goal: the crate at ≥ 0.9× plain JavaScript: {} (lowest {worst:.2}×)",
+        if worst >= 0.9 { "met" } else { "not met" }
     );
     Ok(())
 }
