@@ -146,7 +146,7 @@ pub fn write_ndjson_line(out: &mut String, frame: &Frame) {
         frame.size_bytes
     );
     match &frame.payload {
-        Payload::Text(text) => escape_json_into(out, text),
+        Payload::Text(text) => crate::lean::json::escape_into(out, text),
         Payload::Binary(bytes) => write_hex(out, bytes),
     }
     out.push_str("\"}\n");
@@ -159,24 +159,6 @@ pub fn to_ndjson<'a>(frames: impl IntoIterator<Item = &'a Frame>) -> String {
         write_ndjson_line(&mut out, frame);
     }
     out
-}
-
-/// `text` as the inside of a JSON string (RFC 8259: quote, backslash and control
-/// characters escaped; everything else as is, UTF-8).
-fn escape_json_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c < ' ' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

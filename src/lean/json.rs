@@ -7,9 +7,17 @@
 
 use wslab_protocol::{chat::ChatRequest, stocks::StockRequest};
 
-/// `text` as a JSON string, quotes included, escaped as serde_json escapes it.
+/// `text` as a JSON string, quotes included.
 fn push_string(out: &mut String, text: &str) {
     out.push('"');
+    escape_into(out, text);
+    out.push('"');
+}
+
+/// `text` as the inside of a JSON string, escaped as serde_json escapes it (RFC 8259: the
+/// quote, the backslash and control characters; everything else as is, UTF-8). The
+/// requests here and the message inspector's export both write strings with it.
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -29,7 +37,6 @@ fn push_string(out: &mut String, text: &str) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
 /// `,"name":"value"` (a string field after the first).
