@@ -590,7 +590,18 @@ impl Session {
     /// Waits until `condition` holds, polling; an error (say, the element is not rendered
     /// yet) counts as "not yet". Fails after [`WAIT`] saying what it waited for.
     pub fn wait_for(&self, what: &str, condition: impl Fn(&Self) -> Result<bool>) -> Result<()> {
-        let deadline = Instant::now() + WAIT;
+        self.wait_for_within(what, WAIT, condition)
+    }
+
+    /// [`Session::wait_for`] with its own limit, for what takes longer by design (say, a
+    /// reconnect schedule's worst case).
+    pub fn wait_for_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        condition: impl Fn(&Self) -> Result<bool>,
+    ) -> Result<()> {
+        let deadline = Instant::now() + limit;
         loop {
             let last = match condition(self) {
                 Ok(true) => return Ok(()),
@@ -598,7 +609,7 @@ impl Session {
                 Err(error) => format!("{error:#}"),
             };
             if Instant::now() > deadline {
-                bail!("timed out after {WAIT:?} waiting for: {what} (last: {last})");
+                bail!("timed out after {limit:?} waiting for: {what} (last: {last})");
             }
             thread::sleep(Duration::from_millis(25));
         }

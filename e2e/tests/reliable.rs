@@ -1,7 +1,10 @@
 //! The reliable page and the restart drill in real browser sessions.
 
-use anyhow::Result;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use wslab_e2e::{AppServer, ChromeDriver, Session};
+use wslab_socket::reconnect::Policy;
 
 fn logged(page: &Session, needle: &str) -> Result<bool> {
     Ok(page
@@ -78,22 +81,35 @@ fn the_restart_drill_in_three_browsers() -> Result<()> {
             .iter()
             .any(|l| l == "Disconnected from server"))
     })?;
-    // Back by themselves after the 3 s drill (backoff included), well within the wait.
-    chat.wait_for("the chat to rejoin", |p| {
+    // Back by themselves after the 3 s drill: the third attempt comes at 3.5 s at the
+    // earliest, so each page has opened by 7 s (1 + 2 + 4) at the latest. The limit is the
+    // whole schedule of the policy the pages use (31 s), plus time for a loaded machine,
+    // so that a slow reconnect shows as the page's own notices rather than a timeout.
+    let schedule: u64 = Policy::default().schedule().iter().sum();
+    let back = Duration::from_millis(schedule) + Duration::from_secs(5);
+    let seen = |page: &Session, list: &str| format!("{list}: {:?}", page.lines(list));
+    chat.wait_for_within("the chat to rejoin", back, |p| {
         Ok(p.lines("#chat-messages")?
             .iter()
             .filter(|l| **l == joined)
             .count()
             == 2)
-    })?;
+    })
+    .with_context(|| seen(&chat, "#chat-messages"))?;
     let volume = |p: &Session| -> Result<String> {
         Ok(p.lines("#row_AAPL")?.get(3).cloned().unwrap_or_default())
     };
     let before = volume(&ticker)?;
-    ticker.wait_for("the ticker to update again", |p| Ok(volume(p)? != before))?;
-    reliable.wait_for("the reliable page to be open again", |p| {
-        Ok(status(p)? == "open")
-    })?;
+    ticker
+        .wait_for_within("the ticker to update again", back, |p| {
+            Ok(volume(p)? != before)
+        })
+        .with_context(|| seen(&ticker, "#ticker-notices"))?;
+    reliable
+        .wait_for_within("the reliable page to be open again", back, |p| {
+            Ok(status(p)? == "open")
+        })
+        .with_context(|| seen(&reliable, "#reliable-log"))?;
     chat.type_into("#chat-input", "still here\n")?;
     chat.wait_for("a line after the drill", |p| {
         Ok(p.lines("#chat-messages")?

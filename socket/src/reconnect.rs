@@ -5,8 +5,8 @@
 //!
 //! The rules, after the Brython API reference's ReliableConnection and what goes wrong in real libraries:
 //! - reconnect only when the close was not the user's and its code says so ([`decide`]);
-//! - delays follow `base · 2^(n−1)` capped at `max_delay`, with full jitter, at most
-//!   `max_attempts` times; the count resets only after a connection stayed up `min_uptime`;
+//! - delays follow `base · 2^(n−1)` capped at `max_delay`, jittered within the upper half
+//!   of that, at most `max_attempts` times; the count resets only after a connection stayed up `min_uptime`;
 //! - a connection that does not open within `connect_timeout`, or that sends nothing for
 //!   `timeout` after a heartbeat, is abandoned as dead and the reconnect policy runs;
 //! - every socket has an id; events of a socket that was replaced are ignored, and a new
@@ -57,7 +57,12 @@ pub struct Policy {
     /// Exponential backoff (the API reference's `backoff=True`): each ceiling doubles. Off, every
     /// retry waits at most `base_delay`.
     pub backoff: bool,
-    /// Full jitter: each delay is uniform in `[0, ceiling]`, so clients do not stampede.
+    /// Jitter: each delay is uniform in `[ceiling / 2, ceiling]`, so clients do not
+    /// stampede. Not in `[0, ceiling]` ("full" jitter): there a run of short draws can spend
+    /// every attempt inside a brief outage (the default's five within a 3 s restart, about
+    /// once in 600 drops). With the lower half cut off the attempts span at least half the
+    /// schedule (the default's five: 15.5 s), and an outage shorter than that never exhausts
+    /// them.
     pub jitter: bool,
     /// A connection not open after this long is abandoned.
     pub connect_timeout: Millis,
@@ -521,7 +526,8 @@ impl Machine {
         }
         let ceiling = self.policy.ceiling(self.attempts);
         let delay = if self.policy.jitter {
-            self.random_up_to(ceiling)
+            let floor = ceiling / 2;
+            floor + self.random_up_to(ceiling - floor)
         } else {
             ceiling
         };
@@ -705,7 +711,7 @@ mod tests {
     }
 
     #[test]
-    fn full_jitter_stays_within_the_ceiling_and_the_cap() {
+    fn jitter_stays_in_the_upper_half_of_the_ceiling_and_under_the_cap() {
         let policy = Policy {
             max_attempts: None,
             heartbeat: None,
@@ -713,18 +719,51 @@ mod tests {
         };
         let mut sim = Sim::new(policy.clone());
         sim.feed(Input::Connect);
-        let mut seen_below_half = false;
+        let (mut seen_low, mut seen_high) = (false, false);
         for attempt in 1..=40u32 {
             sim.drop_with(1006);
             let delay = sim.waiting_delay().expect("waiting");
             let ceiling = policy.ceiling(attempt);
-            assert!(delay <= ceiling, "attempt {attempt}: {delay} > {ceiling}");
+            assert!(
+                (ceiling / 2..=ceiling).contains(&delay),
+                "attempt {attempt}: {delay} outside [{}, {ceiling}]",
+                ceiling / 2
+            );
             assert!(ceiling <= 30_000);
-            seen_below_half |= delay < ceiling / 2;
+            seen_low |= delay < ceiling * 3 / 4;
+            seen_high |= delay > ceiling * 3 / 4;
             sim.advance_to(sim.now + delay);
         }
-        assert!(seen_below_half, "jitter spreads the delays");
+        assert!(seen_low && seen_high, "jitter spreads the delays");
         assert_eq!(policy.ceiling(40), 30_000);
+    }
+
+    #[test]
+    fn an_outage_shorter_than_half_the_schedule_never_exhausts_the_default_policy() {
+        // Full jitter could spend all five attempts inside a 3 s restart; with the lower half
+        // cut off the fifth comes 15.5 s after the drop at the earliest, whatever the draws.
+        let outage = 15_499;
+        for seed in 0..2_000 {
+            let mut sim = Sim::new(Policy {
+                heartbeat: None,
+                ..Policy::default()
+            });
+            sim.machine = Machine::new(sim.machine.policy().clone(), seed);
+            sim.feed(Input::Connect);
+            sim.open();
+            sim.drop_with(1012);
+            loop {
+                let delay = sim.waiting_delay().expect("still retrying");
+                sim.advance_to(sim.now + delay);
+                if sim.now > outage {
+                    break;
+                }
+                // Refused while the server is away.
+                sim.drop_with(1006);
+            }
+            sim.open();
+            assert_eq!(sim.machine.status(), Status::Open, "seed {seed}");
+        }
     }
 
     #[test]

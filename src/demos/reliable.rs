@@ -248,7 +248,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Attempt" }</dt>
                 <dd id="reliable-attempt">{ attempt.unwrap_or_else(|| "–".into()) }</dd>
                 <dt>{ "Plan" }</dt>
-                <dd id="reliable-plan">{ format!("{schedule} (full jitter), then give up") }</dd>
+                <dd id="reliable-plan">{ format!("{schedule} (each drawn in its upper half), then give up") }</dd>
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>

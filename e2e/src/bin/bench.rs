@@ -6,7 +6,7 @@
 //! before and after (after a GC), wasm memory, and where the main thread's time went.
 //!
 //! `wslab-bench recovery`: the reliable page's drop → open again, 10 times (the API reference's
-//! policy: first retry within 1 s, full jitter); and a 3 s restart drill → chat rejoined and
+//! policy: first retry within 0.5–1 s); and a 3 s restart drill → chat rejoined and
 //! ticker updating again.
 //!
 //! `wslab-bench startup`: the time from navigation to the echo demo's Open button being
@@ -482,7 +482,7 @@ fn recovery() -> Result<()> {
     }
     drops.sort_by(f64::total_cmp);
     println!(
-        "drop → open again (10 drops, the API reference's policy: first retry ≤ 1 s, full jitter): min {:.0} ms, p50 {:.0} ms, max {:.0} ms",
+        "drop → open again (10 drops, the API reference's policy: first retry in 0.5–1 s): min {:.0} ms, p50 {:.0} ms, max {:.0} ms",
         drops[0],
         percentile(&drops, 50.0),
         drops[drops.len() - 1]
