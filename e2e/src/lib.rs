@@ -323,7 +323,7 @@ impl Session {
                         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         "--disable-background-networking", "--disable-component-update",
                         "--disable-sync", "--no-first-run", "--disable-quic",
-                        "--disable-features=Translate,OptimizationHints,MediaRouter",
+                        "--disable-features=Translate,OptimizationHints,MediaRouter,BackForwardCache",
                         window, profile_arg,
                     ]
                 }

@@ -2,7 +2,7 @@
 //! the server of one is killed with `kill -9`, and its page reconnects through nginx to the
 //! other, showing every line said meanwhile, none twice.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use wslab_e2e::{
     ChromeDriver, Session,
     cluster::{Nginx, Redis, ServerProcess, connections, scratch, wait_until},
@@ -83,8 +83,9 @@ fn a_page_whose_server_dies_reconnects_through_nginx_and_misses_nothing() -> Res
                 "nginx put both pages on one server 5 times (least_conn in deploy/nginx.conf should not)"
             );
         }
-        // Gone for good before the next try, so that the name "Bob" is free again.
-        bob.goto("about:blank")?;
+        // Out of the room, so that the name "Bob" is free again (said by the server at once;
+        // a page navigated away from may be slow to close its socket), then gone.
+        bob.click("#chat-leave")?;
         ada.wait_for("Bob to leave", |p| {
             let left = p.lines("#chat-messages")?;
             Ok(left
@@ -92,6 +93,11 @@ fn a_page_whose_server_dies_reconnects_through_nginx_and_misses_nothing() -> Res
                 .filter(|l| l.contains("Bob left the chat"))
                 .count()
                 == tries)
+        })
+        .with_context(|| format!("Ada's lines: {:?}", ada.lines("#chat-messages")))?;
+        bob.goto("about:blank")?;
+        wait_until("Bob's socket to close", wslab_e2e::WAIT, || {
+            held(0) + held(1) == 1
         })?;
     }
     bob.type_into("#chat-input", "before\n")?;
