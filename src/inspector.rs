@@ -17,7 +17,7 @@
 //! A demo wires it in three lines:
 //! ```ignore
 //! let inspector = use_inspector();
-//! let socket = use_socket_with_tap(on_event, Some(inspector.tap()));
+//! let socket = use_socket(SocketOptions::new(on_event).tap(inspector.tap()));
 //! html! { <Inspector link={inspector} id_prefix="echo" /> }
 //! ```
 

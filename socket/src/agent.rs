@@ -9,6 +9,9 @@
 //!
 //! An optional [`Tap`] sees every data frame in both directions and each ready state, from
 //! the same task, in the order they happened (see [`crate::tap`]).
+//!
+//! Under a [`Script`] (see [`crate::testing`]) the same task runs on a scripted wire
+//! instead of the browser's socket: the component hears the same events in the same order.
 
 use std::{cell::Cell, rc::Rc};
 
@@ -27,6 +30,7 @@ use yew::Callback;
 
 use crate::{
     tap::{Direction, Payload, Tap, TapEvent},
+    testing::{Script, Scripted},
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
 };
 
@@ -52,9 +56,131 @@ enum Command {
 pub struct SocketAgent {
     commands: UnboundedSender<Command>,
     /// Read-only view of the socket for the doc's properties; the task does all I/O.
-    raw: web_sys::WebSocket,
+    link: Link,
     alive: Rc<Cell<bool>>,
     tap: Option<Tap>,
+}
+
+/// The socket itself: the browser's, or one a [`Script`] plays.
+#[derive(Clone)]
+enum Link {
+    Browser(web_sys::WebSocket),
+    Scripted { script: Script, index: usize },
+}
+
+impl Link {
+    fn ready_state(&self) -> ReadyState {
+        match self {
+            Self::Browser(raw) => ReadyState::from_number(raw.ready_state()),
+            Self::Scripted { script, index } => script.state_of(*index),
+        }
+    }
+
+    fn info(&self, url: &str) -> SocketInfo {
+        match self {
+            Self::Browser(raw) => SocketInfo {
+                ready_state: ReadyState::from_number(raw.ready_state()),
+                url: raw.url(),
+                protocol: raw.protocol(),
+                buffered_amount: raw.buffered_amount(),
+            },
+            Self::Scripted { .. } => SocketInfo {
+                ready_state: self.ready_state(),
+                url: url.to_owned(),
+                protocol: String::new(),
+                buffered_amount: 0,
+            },
+        }
+    }
+
+    fn buffered_amount(&self) -> u32 {
+        match self {
+            Self::Browser(raw) => raw.buffered_amount(),
+            Self::Scripted { .. } => 0,
+        }
+    }
+
+    /// Starts the close handshake.
+    fn close(&self, code: u16, reason: &str) -> Result<(), String> {
+        match self {
+            Self::Browser(raw) => raw
+                .close_with_code_and_reason(code, reason)
+                .map_err(|error| js_message(&error)),
+            Self::Scripted { script, index } => {
+                script.page_closes(*index, code, reason);
+                Ok(())
+            }
+        }
+    }
+
+    /// Closes with 1000 at once, nobody listening any more.
+    fn drop_now(&self) {
+        match self {
+            Self::Browser(raw) => {
+                let _ = raw.close_with_code(crate::close::NORMAL);
+            }
+            Self::Scripted { script, index } => script.page_drops(*index),
+        }
+    }
+}
+
+/// Where the task's frames come from, and go.
+enum Wire {
+    Browser(WebSocket),
+    Scripted {
+        script: Script,
+        index: usize,
+        events: UnboundedReceiver<Scripted>,
+    },
+}
+
+/// What came in, from either wire.
+enum Incoming {
+    Frame(Message),
+    Error,
+    Closed(CloseEvent),
+    /// Nothing more will come.
+    End,
+}
+
+impl Wire {
+    async fn next(&mut self) -> Incoming {
+        match self {
+            Self::Browser(socket) => match socket.next().await {
+                Some(Ok(GlooMessage::Text(text))) => Incoming::Frame(Message::Text(text)),
+                Some(Ok(GlooMessage::Bytes(bytes))) => Incoming::Frame(Message::Bytes(bytes)),
+                Some(Err(WebSocketError::ConnectionClose(close))) => Incoming::Closed(CloseEvent {
+                    code: close.code,
+                    reason: close.reason,
+                    was_clean: close.was_clean,
+                }),
+                Some(Err(_)) => Incoming::Error,
+                None => Incoming::End,
+            },
+            Self::Scripted { events, .. } => match events.next().await {
+                Some(Scripted::Frame(message)) => Incoming::Frame(message),
+                Some(Scripted::Error) => Incoming::Error,
+                Some(Scripted::Closed(close)) => Incoming::Closed(close),
+                None => Incoming::End,
+            },
+        }
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), String> {
+        match self {
+            Self::Browser(socket) => {
+                let frame = match message {
+                    Message::Text(text) => GlooMessage::Text(text),
+                    Message::Bytes(bytes) => GlooMessage::Bytes(bytes),
+                };
+                socket.send(frame).await.map_err(|error| error.to_string())
+            }
+            Self::Scripted { script, index, .. } => {
+                script.record(*index, message);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for SocketAgent {
@@ -91,6 +217,31 @@ impl SocketAgent {
         on_event: Callback<SocketEvent>,
         tap: Option<Tap>,
     ) -> Result<Self, SocketError> {
+        Self::open_on(options, on_event, tap, None)
+    }
+
+    /// [`Self::open_with_tap`] on `script`'s wire, if one is given.
+    pub(crate) fn open_on(
+        options: &OpenOptions,
+        on_event: Callback<SocketEvent>,
+        tap: Option<Tap>,
+        script: Option<&Script>,
+    ) -> Result<Self, SocketError> {
+        if let Some(script) = script {
+            options.validate()?;
+            let url = options.url.trim().to_owned();
+            let (index, opened, events) = script.connect(&url);
+            let wire = Wire::Scripted {
+                script: script.clone(),
+                index,
+                events,
+            };
+            let link = Link::Scripted {
+                script: script.clone(),
+                index,
+            };
+            return Ok(Self::start(wire, link, url, opened, None, on_event, tap));
+        }
         if !supported() {
             return Err(SocketError::Unsupported);
         }
@@ -126,11 +277,34 @@ impl SocketAgent {
                 });
             }
         };
+        let link = Link::Browser(raw.clone());
+        Ok(Self::start(
+            Wire::Browser(socket),
+            link,
+            raw.url(),
+            opened,
+            Some(open_listener),
+            on_event,
+            tap,
+        ))
+    }
+
+    /// Spawns the task on `wire`.
+    fn start(
+        wire: Wire,
+        link: Link,
+        url: String,
+        opened: UnboundedReceiver<()>,
+        open_listener: Option<EventListener>,
+        on_event: Callback<SocketEvent>,
+        tap: Option<Tap>,
+    ) -> Self {
         let (commands, command_rx) = mpsc::unbounded();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
-            socket,
-            raw: raw.clone(),
+            wire,
+            link: link.clone(),
+            url,
             _open_listener: open_listener,
             opened,
             commands: command_rx,
@@ -143,12 +317,12 @@ impl SocketAgent {
             tap.emit(TapEvent::State(ReadyState::Connecting));
         }
         wasm_bindgen_futures::spawn_local(task.run());
-        Ok(Self {
+        Self {
             commands,
-            raw,
+            link,
             alive,
             tap,
-        })
+        }
     }
 
     /// `send(data)`: queues a text or binary frame.
@@ -176,11 +350,12 @@ impl SocketAgent {
 
     /// `readyState`, `url`, `protocol` and `bufferedAmount`, read now.
     pub fn info(&self) -> SocketInfo {
-        SocketInfo {
-            ready_state: ReadyState::from_number(self.raw.ready_state()),
-            url: self.raw.url(),
-            protocol: self.raw.protocol(),
-            buffered_amount: self.raw.buffered_amount(),
+        match &self.link {
+            Link::Browser(_) => self.link.info(""),
+            Link::Scripted { script, index } => {
+                let url = script.url_of(*index);
+                self.link.info(&url)
+            }
         }
     }
 }
@@ -189,7 +364,7 @@ impl Drop for SocketAgent {
     fn drop(&mut self) {
         self.alive.set(false);
         // Synchronous, so the server sees 1000 even if the page is going away.
-        let _ = self.raw.close_with_code(crate::close::NORMAL);
+        self.link.drop_now();
         self.commands.close_channel();
         // The task says nothing more, so the tap learns the end here (a socket abandoned
         // or replaced gets no close event).
@@ -201,9 +376,11 @@ impl Drop for SocketAgent {
 
 /// Everything the socket's task owns.
 struct Task {
-    socket: WebSocket,
-    raw: web_sys::WebSocket,
-    _open_listener: EventListener,
+    wire: Wire,
+    link: Link,
+    /// The URL as opened (the browser's socket says its own).
+    url: String,
+    _open_listener: Option<EventListener>,
     opened: UnboundedReceiver<()>,
     commands: UnboundedReceiver<Command>,
     alive: Rc<Cell<bool>>,
@@ -216,7 +393,7 @@ struct Task {
 /// One thing the task woke up for.
 enum Wake {
     Opened,
-    Frame(Option<Result<GlooMessage, WebSocketError>>),
+    In(Incoming),
     Command(Option<Command>),
     BufferTick,
 }
@@ -236,31 +413,23 @@ impl Task {
                     Some(()) => Wake::Opened,
                     None => continue,
                 },
-                frame = self.socket.next().fuse() => Wake::Frame(frame),
+                incoming = self.wire.next().fuse() => Wake::In(incoming),
                 command = self.commands.next() => Wake::Command(command),
                 () = buffer_tick => Wake::BufferTick,
             };
             let event = match wake {
-                Wake::Opened => Some(SocketEvent::Open {
-                    url: self.raw.url(),
-                    protocol: self.raw.protocol(),
-                }),
-                Wake::Frame(Some(Ok(GlooMessage::Text(text)))) => {
-                    Some(SocketEvent::Message(Message::Text(text)))
+                Wake::Opened => {
+                    let info = self.link.info(&self.url);
+                    Some(SocketEvent::Open {
+                        url: info.url,
+                        protocol: info.protocol,
+                    })
                 }
-                Wake::Frame(Some(Ok(GlooMessage::Bytes(bytes)))) => {
-                    Some(SocketEvent::Message(Message::Bytes(bytes)))
-                }
-                Wake::Frame(Some(Err(WebSocketError::ConnectionClose(close)))) => {
-                    Some(SocketEvent::Close(CloseEvent {
-                        code: close.code,
-                        reason: close.reason,
-                        was_clean: close.was_clean,
-                    }))
-                }
-                Wake::Frame(Some(Err(_))) => Some(SocketEvent::Error),
-                // The close event was the last thing the stream had to say.
-                Wake::Frame(None) => return,
+                Wake::In(Incoming::Frame(message)) => Some(SocketEvent::Message(message)),
+                Wake::In(Incoming::Closed(close)) => Some(SocketEvent::Close(close)),
+                Wake::In(Incoming::Error) => Some(SocketEvent::Error),
+                // The close event was the last thing the wire had to say.
+                Wake::In(Incoming::End) => return,
                 // The handle was dropped: it already closed the socket with 1000.
                 Wake::Command(None) => return,
                 Wake::Command(Some(Command::Send(message))) => {
@@ -271,17 +440,12 @@ impl Task {
                     event
                 }
                 Wake::Command(Some(Command::Close(request))) => {
-                    match self
-                        .raw
-                        .close_with_code_and_reason(request.code(), request.reason())
-                    {
+                    match self.link.close(request.code(), request.reason()) {
                         Ok(()) => {
                             self.enter(ReadyState::Closing);
                             None
                         }
-                        Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(
-                            js_message(&error),
-                        ))),
+                        Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(error))),
                     }
                 }
                 Wake::BufferTick => {
@@ -304,7 +468,12 @@ impl Task {
                     SocketEvent::Close(_) => self.enter(ReadyState::Closed),
                     _ => {}
                 }
+                let closed = matches!(event, SocketEvent::Close(_));
                 self.on_event.emit(event);
+                // The close is the last event (a browser socket's stream ends after it).
+                if closed {
+                    return;
+                }
             }
         }
     }
@@ -327,7 +496,7 @@ impl Task {
 
     /// `bufferedAmount` now, if it is not what was last reported.
     fn buffered_news(&mut self) -> Option<SocketEvent> {
-        let now = self.raw.buffered_amount();
+        let now = self.link.buffered_amount();
         (now != self.buffered).then(|| {
             self.buffered = now;
             SocketEvent::Buffered(now)
@@ -336,27 +505,23 @@ impl Task {
 
     /// Sends one frame if the socket is open; what changed, or what went wrong, if anything.
     async fn send(&mut self, message: Message) -> Option<SocketEvent> {
-        let state = ReadyState::from_number(self.raw.ready_state());
+        let state = self.link.ready_state();
         if state != ReadyState::Open {
             return Some(SocketEvent::Failed(SocketError::NotOpen(state)));
         }
-        // Copied for the tap before gloo takes the message; reported once the send worked.
+        // Copied for the tap before the wire takes the message; reported once it is sent.
         let tapped = self
             .tap
             .is_some()
             .then(|| TapEvent::Frame(Direction::Out, Payload::from(&message)));
-        let frame = match message {
-            Message::Text(text) => GlooMessage::Text(text),
-            Message::Bytes(bytes) => GlooMessage::Bytes(bytes),
-        };
-        match self.socket.send(frame).await {
+        match self.wire.send(message).await {
             Ok(()) => {
                 if let Some(event) = tapped {
                     self.report(|| event);
                 }
                 self.buffered_news()
             }
-            Err(error) => Some(SocketEvent::Failed(SocketError::Send(error.to_string()))),
+            Err(error) => Some(SocketEvent::Failed(SocketError::Send(error))),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! [`use_socket`]: a component owns at most one [`SocketAgent`] for its lifetime.
+//! [`use_socket`], the one hook: a component owns at most one socket for its lifetime,
+//! plain or reliable as its [`SocketOptions`] say, with frames decoded by their [`Codec`].
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -7,245 +8,371 @@ use yew::prelude::*;
 use crate::{
     ReliableAgent,
     agent::SocketAgent,
+    close::CloseRequest,
+    codec::{Codec, Raw},
     reconnect::Policy,
     tap::Tap,
+    testing::Script,
     types::{Message, OpenOptions, SocketError, SocketEvent, SocketInfo},
 };
 
-/// The component's side of its socket: open, send, close, and the doc's properties.
+/// What [`use_socket`] needs: where events go, how frames are decoded, and whether the
+/// socket is reliable (it is when it has a [`Policy`]).
+///
+/// The hook reads the options of the latest render whenever it uses them: events go to
+/// the newest `on_event`, a reconnect asks the newest `resume`, and [`UseSocketHandle::open`]
+/// uses the newest policy and tap.
+pub struct SocketOptions<C: Codec = Raw> {
+    on_event: Callback<SocketEvent<C::In>>,
+    codec: Rc<C>,
+    pub(crate) policy: Option<Policy>,
+    pub(crate) resume: Option<Callback<(), Vec<C::Out>>>,
+    pub(crate) tap: Option<Tap>,
+    pub(crate) script: Option<Script>,
+}
+
+impl SocketOptions<Raw> {
+    /// A plain socket whose frames arrive as they are, as [`Message`]s.
+    pub fn new(on_event: Callback<SocketEvent>) -> Self {
+        Self::with_codec(Raw, on_event)
+    }
+}
+
+impl<C: Codec> SocketOptions<C> {
+    /// A plain socket whose frames `codec` decodes (and whose sends it encodes).
+    pub fn with_codec(codec: C, on_event: Callback<SocketEvent<C::In>>) -> Self {
+        Self {
+            on_event,
+            codec: Rc::new(codec),
+            policy: None,
+            resume: None,
+            tap: None,
+            script: None,
+        }
+    }
+
+    /// Makes the socket reliable: it reconnects, pings and keeps an outbox as `policy`
+    /// says (see [`ReliableAgent`]).
+    pub fn reliable(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// On every open of a reliable socket, what to send first, before the outbox: what
+    /// restores the session (rejoin rooms, resubscribe symbols).
+    pub fn resume(mut self, resume: Callback<(), Vec<C::Out>>) -> Self {
+        self.resume = Some(resume);
+        self
+    }
+
+    /// Reports every socket's traffic and ready states to `tap` (see [`crate::tap`]).
+    pub fn tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// In a test: every socket is played by `script`, and a reliable one's timers run on
+    /// its clock (see [`crate::testing`]).
+    pub fn scripted(mut self, script: Script) -> Self {
+        self.script = Some(script);
+        self
+    }
+}
+
+/// The socket a handle drives now.
+enum Current {
+    Plain(SocketAgent),
+    Reliable(ReliableAgent),
+}
+
+/// What the handles and the socket's callbacks share.
+struct Shared<C: Codec> {
+    /// The latest render's options.
+    options: RefCell<SocketOptions<C>>,
+    current: RefCell<Option<Current>>,
+    /// What the last [`UseSocketHandle::open`] was given, for a plain reconnect.
+    last: RefCell<Option<OpenOptions>>,
+}
+
+impl<C: Codec> Shared<C> {
+    /// Decodes `event` and hands it to the newest `on_event` (the borrow ends first: the
+    /// callback may render, and the render replaces the options).
+    fn deliver(&self, event: SocketEvent) {
+        let (event, on_event) = {
+            let options = self.options.borrow();
+            (event.decode(&*options.codec), options.on_event.clone())
+        };
+        on_event.emit(event);
+    }
+
+    /// The newest `resume`'s frames, encoded; one that fails to encode is reported.
+    fn resume_frames(&self) -> Vec<Message> {
+        let (resume, codec, on_event) = {
+            let options = self.options.borrow();
+            (
+                options.resume.clone(),
+                Rc::clone(&options.codec),
+                options.on_event.clone(),
+            )
+        };
+        let Some(resume) = resume else {
+            return Vec::new();
+        };
+        resume
+            .emit(())
+            .into_iter()
+            .filter_map(|value| match codec.encode(value) {
+                Ok(frame) => Some(frame),
+                Err(error) => {
+                    on_event.emit(SocketEvent::Failed(error.into()));
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+/// The component's side of its socket: open, send, close, reconnect, and the doc's
+/// properties. The same verbs serve plain and reliable sockets.
 ///
 /// Cheap to clone; every clone drives the same socket.
-#[derive(Clone)]
-pub struct UseSocketHandle {
-    agent: Rc<RefCell<Option<SocketAgent>>>,
-    on_event: Rc<RefCell<Callback<SocketEvent>>>,
-    tap: Option<Tap>,
+pub struct UseSocketHandle<C: Codec = Raw> {
+    shared: Rc<Shared<C>>,
 }
 
-impl PartialEq for UseSocketHandle {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.agent, &other.agent)
-    }
-}
-
-impl UseSocketHandle {
-    /// Opens a socket, first dropping (and so closing with 1000) any previous one: a
-    /// component never has two sockets, and the old one's late events never arrive.
-    ///
-    /// # Errors
-    /// As [`SocketAgent::open`].
-    pub fn open(&self, options: &OpenOptions) -> Result<(), SocketError> {
-        drop(self.agent.borrow_mut().take());
-        let newest = Rc::clone(&self.on_event);
-        // Events go to the newest callback the component rendered with, never a stale one.
-        let forward = Callback::from(move |event| newest.borrow().emit(event));
-        let agent = SocketAgent::open_with_tap(options, forward, self.tap.clone())?;
-        *self.agent.borrow_mut() = Some(agent);
-        Ok(())
-    }
-
-    /// Sends a frame.
-    ///
-    /// # Errors
-    /// [`SocketError::Ended`] when no socket is open.
-    pub fn send(&self, message: Message) -> Result<(), SocketError> {
-        self.with_agent(|agent| agent.send(message))
-    }
-
-    /// Closes with `code` and `reason` (see [`SocketAgent::close`]).
-    ///
-    /// # Errors
-    /// [`SocketError::Close`] for a code or reason the rules refuse;
-    /// [`SocketError::Ended`] when no socket is open.
-    pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
-        self.with_agent(|agent| agent.close(code, reason))
-    }
-
-    /// The doc's properties of the current socket, if there is one.
-    pub fn info(&self) -> Option<SocketInfo> {
-        self.agent.borrow().as_ref().map(SocketAgent::info)
-    }
-
-    fn with_agent(
-        &self,
-        f: impl FnOnce(&SocketAgent) -> Result<(), SocketError>,
-    ) -> Result<(), SocketError> {
-        match self.agent.borrow().as_ref() {
-            Some(agent) => f(agent),
-            None => Err(SocketError::Ended),
+impl<C: Codec> Clone for UseSocketHandle<C> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Rc::clone(&self.shared),
         }
     }
 }
 
-/// Gives the component a socket slot whose events go to `on_event`.
-///
-/// The socket opens only when [`UseSocketHandle::open`] is called (never during render),
-/// and is closed with 1000 when the component unmounts.
-///
-/// # Example
-/// ```ignore
-/// let state = use_reducer(EchoState::default);
-/// let socket = use_socket(state.dispatcher().reform(Action::Socket));
-/// let open = {
-///     let socket = socket.clone();
-///     Callback::from(move |_| { let _ = socket.open(&OpenOptions::new("ws://127.0.0.1:8080/echo")); })
-/// };
-/// ```
-#[hook]
-pub fn use_socket(on_event: Callback<SocketEvent>) -> UseSocketHandle {
-    use_socket_with_tap(on_event, None)
-}
-
-/// [`use_socket`] whose sockets report all their traffic and ready states to `tap`.
-///
-/// # Example
-/// ```ignore
-/// // Count the frames that go by, whatever the component does with them.
-/// let frames = use_mut_ref(|| 0_u32);
-/// let tap = {
-///     let frames = frames.clone();
-///     Callback::from(move |event: TapEvent| {
-///         if let TapEvent::Frame(..) = event {
-///             *frames.borrow_mut() += 1;
-///         }
-///     })
-/// };
-/// let socket = use_socket_with_tap(on_event, Some(tap));
-/// ```
-#[hook]
-pub fn use_socket_with_tap(on_event: Callback<SocketEvent>, tap: Option<Tap>) -> UseSocketHandle {
-    let agent = use_mut_ref(|| None::<SocketAgent>);
-    let newest = use_mut_ref(Callback::noop);
-    *newest.borrow_mut() = on_event;
-    {
-        let agent = Rc::clone(&agent);
-        use_effect_with((), move |()| move || drop(agent.borrow_mut().take()));
-    }
-    UseSocketHandle {
-        agent,
-        on_event: newest,
-        tap,
-    }
-}
-
-/// The component's side of a reliable connection (see [`ReliableAgent`]).
-///
-/// Cheap to clone; every clone drives the same connection.
-#[derive(Clone)]
-pub struct UseReliableHandle {
-    agent: Rc<RefCell<Option<ReliableAgent>>>,
-    on_event: Rc<RefCell<Callback<SocketEvent>>>,
-    resume: Rc<RefCell<Callback<(), Vec<String>>>>,
-    tap: Option<Tap>,
-}
-
-impl PartialEq for UseReliableHandle {
+impl<C: Codec> PartialEq for UseSocketHandle<C> {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.agent, &other.agent)
+        Rc::ptr_eq(&self.shared, &other.shared)
     }
 }
 
-impl UseReliableHandle {
-    /// Starts a reliable connection to `url` and connects, replacing (and closing) any
-    /// previous one.
-    pub fn connect(&self, url: &str, policy: Policy) {
-        drop(self.agent.borrow_mut().take());
-        let newest = Rc::clone(&self.on_event);
-        let forward = Callback::from(move |event| newest.borrow().emit(event));
-        let resume_newest = Rc::clone(&self.resume);
-        let resume = Callback::from(move |()| resume_newest.borrow().emit(()));
-        let agent = ReliableAgent::start(
-            url.to_owned(),
-            policy,
-            forward,
-            Some(resume),
-            self.tap.clone(),
-        );
-        agent.connect();
-        *self.agent.borrow_mut() = Some(agent);
+impl<C: Codec> UseSocketHandle<C> {
+    /// A handle outside any component (a [`crate::SharedSocket`]'s): nothing closes it
+    /// but [`Self::disconnect`] or the last handle's drop.
+    pub(crate) fn detached(options: SocketOptions<C>) -> Self {
+        Self {
+            shared: Rc::new(Shared {
+                options: RefCell::new(options),
+                current: RefCell::new(None),
+                last: RefCell::new(None),
+            }),
+        }
     }
 
-    /// Sends `text`, or queues it while disconnected.
+    /// Drops the socket, which closes it with 1000; its late events never arrive.
+    pub(crate) fn disconnect(&self) {
+        let current = self.shared.current.borrow_mut().take();
+        drop(current);
+    }
+
+    /// Changes the options in place (a [`crate::SharedSocket`]'s, before it opens).
+    pub(crate) fn configure(&self, change: impl FnOnce(&mut SocketOptions<C>)) {
+        change(&mut self.shared.options.borrow_mut());
+    }
+
+    /// Whether a socket is there (open or not, reconnecting or not).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.shared.current.borrow().is_some()
+    }
+
+    /// Opens a socket (a reliable one if the options have a policy, which then connects
+    /// and reconnects by itself), first dropping, and so closing with 1000, any previous
+    /// one: a component never has two sockets, and the old one's late events never arrive.
     ///
     /// # Errors
-    /// [`SocketError::Ended`] if there is no connection at all.
-    pub fn send(&self, text: String) -> Result<(), SocketError> {
-        match self.agent.borrow().as_ref() {
-            Some(agent) => {
-                agent.send(text);
+    /// [`SocketError::Unsupported`], [`SocketError::InvalidUrl`] or
+    /// [`SocketError::InvalidProtocols`], as [`SocketAgent::open`]; nothing is opened then.
+    /// An unreachable server is not an error here: it arrives as events.
+    pub fn open(&self, options: impl Into<OpenOptions>) -> Result<(), SocketError> {
+        let options = options.into();
+        options.validate()?;
+        self.disconnect();
+        *self.shared.last.borrow_mut() = Some(options.clone());
+        let weak = Rc::downgrade(&self.shared);
+        let forward = Callback::from(move |event| {
+            if let Some(shared) = weak.upgrade() {
+                shared.deliver(event);
+            }
+        });
+        let (policy, tap, script) = {
+            let newest = self.shared.options.borrow();
+            (
+                newest.policy.clone(),
+                newest.tap.clone(),
+                newest.script.clone(),
+            )
+        };
+        let current = match policy {
+            None => Current::Plain(SocketAgent::open_on(
+                &options,
+                forward,
+                tap,
+                script.as_ref(),
+            )?),
+            Some(policy) => {
+                let weak = Rc::downgrade(&self.shared);
+                let resume = Callback::from(move |()| {
+                    weak.upgrade()
+                        .map(|shared| shared.resume_frames())
+                        .unwrap_or_default()
+                });
+                let agent =
+                    ReliableAgent::start_on(options, policy, forward, Some(resume), tap, script);
+                agent.connect();
+                Current::Reliable(agent)
+            }
+        };
+        *self.shared.current.borrow_mut() = Some(current);
+        Ok(())
+    }
+
+    /// Sends `value`, encoded by the codec. A reliable socket that is not open keeps it in
+    /// its outbox until it is.
+    ///
+    /// # Errors
+    /// [`SocketError::Encode`] if the codec cannot encode it; [`SocketError::Ended`] when
+    /// there is no socket. A plain socket that is not open reports
+    /// [`SocketError::NotOpen`] as a [`SocketEvent::Failed`].
+    pub fn send(&self, value: C::Out) -> Result<(), SocketError> {
+        let frame = self.shared.options.borrow().codec.encode(value)?;
+        match self.shared.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => agent.send(frame),
+            Some(Current::Reliable(agent)) => {
+                agent.send(frame);
                 Ok(())
             }
             None => Err(SocketError::Ended),
         }
     }
 
-    /// Closes for good (no reconnect).
+    /// `close(code, reason)`: starts the close handshake; a reliable socket then stays
+    /// closed until [`Self::reconnect`] or [`Self::open`].
     ///
     /// # Errors
-    /// [`SocketError::Close`] for a code or reason the rules refuse; [`SocketError::Ended`]
-    /// if there is no connection.
+    /// [`SocketError::Close`] if the code is not 1000 or 3000–4999 or the reason exceeds
+    /// 123 UTF-8 bytes (the socket stays as it was); [`SocketError::Ended`] when there is
+    /// no socket.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
-        crate::close::CloseRequest::new(code, reason)?;
-        match self.agent.borrow().as_ref() {
-            Some(agent) => {
+        CloseRequest::new(code, reason)?;
+        match self.shared.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => agent.close(code, reason),
+            Some(Current::Reliable(agent)) => {
                 agent.close(code, reason);
                 Ok(())
             }
             None => Err(SocketError::Ended),
         }
     }
+
+    /// Connects again now: a reliable socket with its backoff reset (also after it gave up
+    /// or was closed), a plain one by opening a new socket with the last options.
+    ///
+    /// # Errors
+    /// [`SocketError::Ended`] if nothing was opened yet; as [`Self::open`] for a plain one.
+    pub fn reconnect(&self) -> Result<(), SocketError> {
+        if let Some(Current::Reliable(agent)) = self.shared.current.borrow().as_ref() {
+            agent.connect();
+            return Ok(());
+        }
+        let last = self.shared.last.borrow().clone();
+        match last {
+            Some(options) => self.open(options),
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    /// Behaves as if the network went away (`true`) or came back (`false`): a reliable
+    /// socket drops its connection and waits for the network, as for the browser's own
+    /// `offline` event.
+    ///
+    /// # Errors
+    /// [`SocketError::NotReliable`] for a plain socket; [`SocketError::Ended`] when there
+    /// is no socket.
+    pub fn simulate_offline(&self, offline: bool) -> Result<(), SocketError> {
+        match self.shared.current.borrow().as_ref() {
+            Some(Current::Reliable(agent)) => {
+                agent.simulate_offline(offline);
+                Ok(())
+            }
+            Some(Current::Plain(_)) => Err(SocketError::NotReliable),
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    /// The doc's properties (`readyState`, `url`, `protocol`, `bufferedAmount`) of a plain
+    /// socket, read now; `None` without one. A reliable socket's come as events
+    /// ([`SocketEvent::Ready`], [`SocketEvent::Buffered`]).
+    pub fn info(&self) -> Option<SocketInfo> {
+        match self.shared.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => Some(agent.info()),
+            _ => None,
+        }
+    }
 }
 
-/// Gives the component a reliable connection slot: events go to `on_event`, and `resume`
-/// is asked on every (re)open for the frames that restore the session.
+/// Gives the component a socket, plain or reliable, whose events go to the options'
+/// `on_event`, decoded by their codec.
+///
+/// Nothing opens during render: the socket opens when [`UseSocketHandle::open`] is
+/// called (from an effect or a click), and is closed with 1000 when the component
+/// unmounts.
 ///
 /// # Example
 /// ```ignore
-/// let state = use_reducer(ChatState::default);
-/// // After every reconnect, rejoin the room first (then the outbox goes out).
-/// let resume = Callback::from(|()| vec![r#"{"type":"join","room":"general"}"#.to_owned()]);
-/// let socket = use_reliable(state.dispatcher().to_callback().reform(Action::Socket), resume);
+/// // A plain socket, frames as they are.
+/// let state = use_reducer(EchoState::default);
+/// let socket = use_socket(SocketOptions::new(state.dispatcher().to_callback().reform(Action::Socket)));
+/// let open = {
+///     let socket = socket.clone();
+///     Callback::from(move |_| { let _ = socket.open("ws://127.0.0.1:8080/echo"); })
+/// };
+///
+/// // A reliable one with typed JSON (feature `json`), rejoining its room on every open.
+/// let socket = use_socket(
+///     SocketOptions::with_codec(Json::<ServerEvent, ClientRequest>::new(), on_event)
+///         .reliable(Policy::default())
+///         .resume(Callback::from(|()| vec![ClientRequest::Join { room: "general".into() }])),
+/// );
 /// use_effect_with((), {
 ///     let socket = socket.clone();
-///     move |()| socket.connect("ws://127.0.0.1:8080/chat", Policy::default())
+///     move |()| { let _ = socket.open("ws://127.0.0.1:8080/chat"); }
 /// });
 /// ```
 #[hook]
-pub fn use_reliable(
-    on_event: Callback<SocketEvent>,
-    resume: Callback<(), Vec<String>>,
-) -> UseReliableHandle {
-    use_reliable_with_tap(on_event, resume, None)
-}
-
-/// [`use_reliable`] whose every socket, across reconnects, reports its traffic and ready
-/// states to `tap`.
-///
-/// # Example
-/// ```ignore
-/// // Heartbeats, resume frames and the outbox included: the tap sees every frame.
-/// let tap = Callback::from(|event: TapEvent| web_sys::console::log_1(&format!("{event:?}").into()));
-/// let socket = use_reliable_with_tap(on_event, resume, Some(tap));
-/// ```
-#[hook]
-pub fn use_reliable_with_tap(
-    on_event: Callback<SocketEvent>,
-    resume: Callback<(), Vec<String>>,
-    tap: Option<Tap>,
-) -> UseReliableHandle {
-    let agent = use_mut_ref(|| None::<ReliableAgent>);
-    let newest = use_mut_ref(Callback::noop);
-    *newest.borrow_mut() = on_event;
-    let newest_resume = use_mut_ref(|| Callback::from(|()| Vec::new()));
-    *newest_resume.borrow_mut() = resume;
+pub fn use_socket<C: Codec>(options: SocketOptions<C>) -> UseSocketHandle<C> {
+    let slot = use_mut_ref(|| None::<Rc<Shared<C>>>);
+    let existing = slot.borrow().clone();
+    let shared = if let Some(shared) = existing {
+        // A later render: its options replace the previous ones.
+        *shared.options.borrow_mut() = options;
+        shared
+    } else {
+        let shared = UseSocketHandle::detached(options).shared;
+        *slot.borrow_mut() = Some(Rc::clone(&shared));
+        shared
+    };
     {
-        let agent = Rc::clone(&agent);
-        use_effect_with((), move |()| move || drop(agent.borrow_mut().take()));
+        let shared = Rc::clone(&shared);
+        use_effect_with((), move |()| {
+            move || {
+                let current = shared.current.borrow_mut().take();
+                drop(current);
+                // The callbacks may hold a handle (through a client object): let them go,
+                // so no cycle keeps the component's state alive after it is gone.
+                let mut options = shared.options.borrow_mut();
+                options.on_event = Callback::noop();
+                options.resume = None;
+                options.tap = None;
+            }
+        });
     }
-    UseReliableHandle {
-        agent,
-        on_event: newest,
-        resume: newest_resume,
-        tap,
-    }
+    UseSocketHandle { shared }
 }

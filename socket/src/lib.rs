@@ -12,15 +12,20 @@
 //!
 //! [`SocketAgent`] is the *service agent*: one task owns the browser socket, commands go
 //! in through a channel, and every frame comes out, in order, as a typed [`SocketEvent`]
-//! for a component's reducer. [`use_socket`] is the hook a component uses to own one;
-//! [`ReliableAgent`] and [`use_reliable`] add reconnect with backoff, a heartbeat and an
-//! outbox, driven by the pure [`reconnect::Machine`]. A [`Tap`] given when a socket opens
-//! sees all of its traffic (see [`tap`]).
+//! for a component's reducer. [`ReliableAgent`] adds reconnect with backoff, a heartbeat
+//! and an outbox, driven by the pure [`reconnect::Machine`]. [`use_socket`] is the hook a
+//! component uses to own either: [`SocketOptions`] with a [`reconnect::Policy`] make it
+//! reliable, and their [`Codec`] turns frames into typed values both ways ([`Raw`],
+//! [`Json`] with the `json` feature, or your own). A [`SharedSocket`] in a context provider
+//! is one socket for several components, each subscribed with [`use_shared_socket`] and a
+//! filter. A [`Tap`] given when a socket opens sees all of its traffic (see [`tap`]).
 //!
-//! The pure core ([`close`], [`types`], [`reconnect`], [`tap`]'s data) has no web APIs and
-//! builds and tests natively; the default `browser` feature adds the agents and hooks.
+//! The pure core ([`close`], [`codec`], [`types`], [`reconnect`], [`tap`]'s data) has no
+//! web APIs and builds and tests natively; the default `browser` feature adds the agents
+//! and the hook.
 
 pub mod close;
+pub mod codec;
 pub mod reconnect;
 pub mod tap;
 pub mod types;
@@ -31,16 +36,22 @@ mod agent;
 mod hook;
 #[cfg(feature = "browser")]
 mod reliable_agent;
+#[cfg(feature = "browser")]
+mod shared;
+#[cfg(feature = "browser")]
+pub mod testing;
 
 #[cfg(feature = "browser")]
 pub use agent::{SocketAgent, supported};
+#[cfg(feature = "json")]
+pub use codec::Json;
+pub use codec::{Codec, DecodeError, EncodeError, Raw};
 #[cfg(feature = "browser")]
-pub use hook::{
-    UseReliableHandle, UseSocketHandle, use_reliable, use_reliable_with_tap, use_socket,
-    use_socket_with_tap,
-};
+pub use hook::{SocketOptions, UseSocketHandle, use_socket};
 #[cfg(feature = "browser")]
 pub use reliable_agent::{ReliableAgent, clock_ms};
+#[cfg(feature = "browser")]
+pub use shared::{Filter, SharedSocket, Subscription, use_shared_socket};
 #[cfg(feature = "browser")]
 pub use tap::Tap;
 pub use tap::{Direction, Payload, TapEvent};

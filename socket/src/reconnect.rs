@@ -17,6 +17,8 @@
 
 use std::collections::VecDeque;
 
+use crate::types::Message;
+
 /// Milliseconds on the driver's clock.
 pub type Millis = u64;
 
@@ -194,7 +196,7 @@ pub enum Input {
         code: u16,
     },
     /// The user sends a message.
-    Send(String),
+    Send(Message),
     /// Time passed (the driver calls at [`Machine::deadline`]).
     Tick,
     /// The browser went offline.
@@ -221,12 +223,12 @@ pub enum Effect {
     },
     /// Drop socket `id` now and ignore whatever it says later (dead or timed out).
     Abandon(u64),
-    /// Send `text` on socket `id`.
+    /// Send `message` on socket `id`.
     Send {
         /// The socket.
         id: u64,
-        /// The text.
-        text: String,
+        /// The frame.
+        message: Message,
     },
     /// Tell the application a heartbeat reply arrived, `rtt` ms after its ping.
     Pong {
@@ -257,7 +259,7 @@ pub struct Machine {
     socket: Option<Slot>,
     next_id: u64,
     attempts: u32,
-    outbox: VecDeque<String>,
+    outbox: VecDeque<Message>,
     dropped: u64,
     offline: bool,
 }
@@ -366,8 +368,8 @@ impl Machine {
                     } else {
                         slot.next_ping = interval.map_or(Millis::MAX, |i| now.saturating_add(i));
                         self.status = Status::Open;
-                        for text in self.outbox.drain(..) {
-                            effects.push(Effect::Send { id, text });
+                        for message in self.outbox.drain(..) {
+                            effects.push(Effect::Send { id, message });
                         }
                     }
                 }
@@ -408,15 +410,18 @@ impl Machine {
                     }
                 }
             }
-            Input::Send(text) => match (&self.socket, self.status) {
-                (Some(slot), Status::Open) => effects.push(Effect::Send { id: slot.id, text }),
+            Input::Send(message) => match (&self.socket, self.status) {
+                (Some(slot), Status::Open) => effects.push(Effect::Send {
+                    id: slot.id,
+                    message,
+                }),
                 _ if self.policy.outbox_capacity == 0 => self.dropped += 1,
                 _ => {
                     if self.outbox.len() >= self.policy.outbox_capacity {
                         self.outbox.pop_front();
                         self.dropped += 1;
                     }
-                    self.outbox.push_back(text);
+                    self.outbox.push_back(message);
                 }
             },
             Input::Tick => self.tick(now, &mut effects),
@@ -503,7 +508,7 @@ impl Machine {
             live.silent_since.get_or_insert(now);
             effects.push(Effect::Send {
                 id: live.id,
-                text: heartbeat.message,
+                message: Message::Text(heartbeat.message),
             });
         }
     }
@@ -645,7 +650,7 @@ mod tests {
                         self.alive.push(*id);
                     }
                     Effect::Abandon(id) => self.alive.retain(|a| a != id),
-                    Effect::Send { id, text } => self.sent.push((*id, text.clone())),
+                    Effect::Send { id, message } => self.sent.push((*id, message.to_string())),
                     Effect::Pong { rtt } => self.pongs.push(*rtt),
                     Effect::Close { .. } => {}
                 }

@@ -5,9 +5,16 @@
 //! current socket (never a replaced one's), and the machine's news: its [`Status`](crate::reconnect::Status) and
 //! outbox when they change, a [`SocketEvent::Pong`] per heartbeat reply. An optional
 //! [`Tap`] is handed to each socket it opens, so it sees every frame (heartbeats, resume
-//! frames and the outbox included) across reconnects.
+//! frames and the outbox included) across reconnects. Under a [`Script`] its sockets are
+//! scripted and its timers run on the script's clock (see [`crate::testing`]).
 
-use std::{cell::Cell, rc::Rc};
+use std::{
+    cell::Cell,
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
 
 use futures::{
     FutureExt, StreamExt,
@@ -23,6 +30,7 @@ use crate::{
     agent::SocketAgent,
     reconnect::{Effect, Input, Machine, Millis, Policy, Told},
     tap::Tap,
+    testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketEvent},
 };
 
@@ -30,7 +38,7 @@ use crate::{
 enum Command {
     Connect,
     Close(u16, String),
-    Send(String),
+    Send(Message),
     /// The page's "go offline" switch: behave as if the network went away (or came back).
     SimulateOffline(bool),
 }
@@ -53,6 +61,27 @@ pub fn clock_ms() -> Millis {
         .max(0.0) as Millis
 }
 
+/// The wait for the machine's next deadline: on the browser's clock, or a script's.
+enum Timer {
+    Browser(TimeoutFuture),
+    Scripted(futures::channel::oneshot::Receiver<()>),
+}
+
+impl Future for Timer {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.get_mut() {
+            Self::Browser(timeout) => Pin::new(timeout).poll(cx),
+            // A dropped script never fires: nothing is due any more.
+            Self::Scripted(fired) => match Pin::new(fired).poll(cx) {
+                Poll::Ready(Ok(())) => Poll::Ready(()),
+                _ => Poll::Pending,
+            },
+        }
+    }
+}
+
 /// Handle to a reliable connection; dropping it closes the socket (1000) and ends the task.
 pub struct ReliableAgent {
     commands: UnboundedSender<Wake>,
@@ -60,22 +89,35 @@ pub struct ReliableAgent {
 }
 
 impl ReliableAgent {
-    /// Starts the task for `url` with `policy`; nothing connects until [`Self::connect`].
+    /// Starts the task for `options` (every socket it opens uses them) with `policy`;
+    /// nothing connects until [`Self::connect`].
     ///
     /// `resume`, if given, is asked on every open for frames to send first, before the
     /// outbox: what re-establishes the session (rejoin rooms, resubscribe symbols). `tap`,
     /// if given, sees every socket's traffic and ready states.
     pub fn start(
-        url: String,
+        options: OpenOptions,
         policy: Policy,
         on_event: Callback<SocketEvent>,
-        resume: Option<Callback<(), Vec<String>>>,
+        resume: Option<Callback<(), Vec<Message>>>,
         tap: Option<Tap>,
+    ) -> Self {
+        Self::start_on(options, policy, on_event, resume, tap, None)
+    }
+
+    /// [`Self::start`], its sockets and its clock scripted by `script` if one is given.
+    pub(crate) fn start_on(
+        options: OpenOptions,
+        policy: Policy,
+        on_event: Callback<SocketEvent>,
+        resume: Option<Callback<(), Vec<Message>>>,
+        tap: Option<Tap>,
+        script: Option<Script>,
     ) -> Self {
         let (commands, wakes) = mpsc::unbounded();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
-            url,
+            options,
             machine: Machine::new(policy, js_sys::Math::random().to_bits()),
             socket: None,
             wakes,
@@ -86,6 +128,7 @@ impl ReliableAgent {
             alive: Rc::clone(&alive),
             simulated_offline: false,
             told: Told::default(),
+            script,
         };
         wasm_bindgen_futures::spawn_local(task.run());
         Self { commands, alive }
@@ -105,11 +148,11 @@ impl ReliableAgent {
             .unbounded_send(Wake::Command(Command::Close(code, reason.to_owned())));
     }
 
-    /// Sends `text` now if open, else queues it in the outbox.
-    pub fn send(&self, text: String) {
+    /// Sends `message` now if open, else queues it in the outbox.
+    pub fn send(&self, message: Message) {
         let _ = self
             .commands
-            .unbounded_send(Wake::Command(Command::Send(text)));
+            .unbounded_send(Wake::Command(Command::Send(message)));
     }
 
     /// Simulates the network going away (`true`) or coming back.
@@ -128,18 +171,20 @@ impl Drop for ReliableAgent {
 }
 
 struct Task {
-    url: String,
+    options: OpenOptions,
     machine: Machine,
     socket: Option<(u64, SocketAgent)>,
     wakes: UnboundedReceiver<Wake>,
     sender: UnboundedSender<Wake>,
     on_event: Callback<SocketEvent>,
-    resume: Option<Callback<(), Vec<String>>>,
+    resume: Option<Callback<(), Vec<Message>>>,
     tap: Option<Tap>,
     alive: Rc<Cell<bool>>,
     simulated_offline: bool,
     /// What the component last heard of the status and the outbox.
     told: Told,
+    /// Scripted sockets and clock, in a component test.
+    script: Option<Script>,
 }
 
 impl Task {
@@ -147,15 +192,16 @@ impl Task {
         let _listeners = self.listen_to_the_network();
         loop {
             let deadline = self.machine.deadline();
-            let mut timer: Fuse<TimeoutFuture> = match deadline {
-                Some(at) => {
+            let mut timer: Fuse<Timer> = match (deadline, &self.script) {
+                (Some(at), Some(script)) => Timer::Scripted(script.sleep_until(at)).fuse(),
+                (Some(at), None) => {
                     // setTimeout takes a signed 32-bit delay (gloo passes it `as i32`):
                     // a longer wait would wrap negative and fire at once, in a loop.
                     let max = i32::MAX.unsigned_abs();
                     let wait = at.saturating_sub(clock_ms()).min(u64::from(max));
-                    TimeoutFuture::new(u32::try_from(wait).unwrap_or(max)).fuse()
+                    Timer::Browser(TimeoutFuture::new(u32::try_from(wait).unwrap_or(max))).fuse()
                 }
-                None => Fuse::terminated(),
+                (None, _) => Fuse::terminated(),
             };
             let wake = select_biased! {
                 wake = self.wakes.next() => match wake {
@@ -174,11 +220,16 @@ impl Task {
                 None => Some(Input::Tick),
             };
             if let Some(input) = input {
-                let effects = self.machine.handle(clock_ms(), input);
+                let effects = self.machine.handle(self.now(), input);
                 self.carry_out(effects);
             }
             self.tell_changes();
         }
+    }
+
+    /// The time on the clock the task runs on.
+    fn now(&self) -> Millis {
+        self.script.as_ref().map_or_else(clock_ms, Script::now)
     }
 
     /// Reports the status and the outbox if they changed since the component last heard.
@@ -197,7 +248,7 @@ impl Task {
         match wake {
             Wake::Command(Command::Connect) => Some(Input::Connect),
             Wake::Command(Command::Close(code, reason)) => Some(Input::Close { code, reason }),
-            Wake::Command(Command::Send(text)) => Some(Input::Send(text)),
+            Wake::Command(Command::Send(message)) => Some(Input::Send(message)),
             Wake::Command(Command::SimulateOffline(offline)) => {
                 self.simulated_offline = offline;
                 if offline {
@@ -211,7 +262,7 @@ impl Task {
                         };
                         self.on_event.emit(SocketEvent::Ready(ReadyState::Closed));
                         self.on_event.emit(SocketEvent::Close(close));
-                        let effects = self.machine.handle(clock_ms(), Input::Offline);
+                        let effects = self.machine.handle(self.now(), Input::Offline);
                         self.carry_out(effects);
                         return Some(Input::Closed { id, code: 1006 });
                     }
@@ -233,8 +284,8 @@ impl Task {
                     SocketEvent::Open { .. } => {
                         // The session first, then (through the machine) the outbox.
                         if let (Some(resume), Some((_, agent))) = (&self.resume, &self.socket) {
-                            for text in resume.emit(()) {
-                                let _ = agent.send(Message::Text(text));
+                            for message in resume.emit(()) {
+                                let _ = agent.send(message);
                             }
                         }
                         Some(Input::Opened(id))
@@ -279,15 +330,19 @@ impl Task {
                     let forward = Callback::from(move |event| {
                         let _ = sender.unbounded_send(Wake::Socket(id, event));
                     });
-                    let options = OpenOptions::new(&self.url);
-                    match SocketAgent::open_with_tap(&options, forward, self.tap.clone()) {
+                    match SocketAgent::open_on(
+                        &self.options,
+                        forward,
+                        self.tap.clone(),
+                        self.script.as_ref(),
+                    ) {
                         Ok(agent) => self.socket = Some((id, agent)),
                         Err(error) => {
                             self.on_event.emit(SocketEvent::Failed(error));
                             // A URL the browser refuses will not work later either.
                             let effects = self
                                 .machine
-                                .handle(clock_ms(), Input::Closed { id, code: 1002 });
+                                .handle(self.now(), Input::Closed { id, code: 1002 });
                             self.carry_out(effects);
                         }
                     }
@@ -311,11 +366,11 @@ impl Task {
                     self.on_event.emit(SocketEvent::Abandoned);
                 }
                 Effect::Pong { rtt } => self.on_event.emit(SocketEvent::Pong { rtt }),
-                Effect::Send { id, text } => {
+                Effect::Send { id, message } => {
                     if let Some((current, agent)) = &self.socket
                         && *current == id
                     {
-                        let _ = agent.send(Message::Text(text));
+                        let _ = agent.send(message);
                     }
                 }
             }

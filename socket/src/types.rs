@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::{
     close::{CloseRequestError, code_name},
+    codec::{Codec, DecodeError, EncodeError},
     reconnect::{Millis, Status},
 };
 use thiserror::Error;
@@ -30,6 +31,24 @@ impl Message {
     /// Whether the payload is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::Bytes(bytes)
     }
 }
 
@@ -127,10 +146,13 @@ impl fmt::Display for CloseEvent {
 }
 
 /// What a socket reports, in the order it happened. Plain sockets ([`crate::SocketAgent`])
-/// and reliable ones ([`crate::ReliableAgent`]) report with this one type; the last four
-/// variants come from reliable sockets only.
+/// and reliable ones ([`crate::ReliableAgent`]) report with this one type; `Status`,
+/// `Pong`, `Outbox` and `Abandoned` come from reliable sockets only.
+///
+/// `M` is what a frame became: a [`Message`] as the agents report it, or the `In` of the
+/// [`Codec`] a hook was given (see [`SocketEvent::decode`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SocketEvent {
+pub enum SocketEvent<M = Message> {
     /// The ready state changed, as the socket says it, never guessed: `Connecting` when it
     /// starts, `Open` just before [`Self::Open`], `Closing` once a close handshake was
     /// started, `Closed` just before [`Self::Close`].
@@ -144,7 +166,9 @@ pub enum SocketEvent {
     },
     /// A frame arrived. Every frame is delivered; none are merged. (A reliable socket keeps
     /// its heartbeat replies to itself and reports [`Self::Pong`] instead.)
-    Message(Message),
+    Message(M),
+    /// A frame arrived that the codec could not decode: the frame, and why.
+    Undecoded(DecodeError),
     /// `bufferedAmount` changed (after a send, or while it drains): bytes queued but not yet
     /// on the wire. Not repeated while it stays the same.
     Buffered(u32),
@@ -173,6 +197,30 @@ pub enum SocketEvent {
     /// A reliable socket gave up on its current connection: it did not open, or answer a
     /// heartbeat, in time. A new one follows as the policy allows.
     Abandoned,
+}
+
+impl SocketEvent<Message> {
+    /// The same event with its frame decoded by `codec`; a frame that does not decode
+    /// becomes [`SocketEvent::Undecoded`]. Every other event is carried over as it is.
+    pub fn decode<C: Codec>(self, codec: &C) -> SocketEvent<C::In> {
+        match self {
+            Self::Message(frame) => match codec.decode(frame) {
+                Ok(value) => SocketEvent::Message(value),
+                Err(error) => SocketEvent::Undecoded(error),
+            },
+            Self::Ready(state) => SocketEvent::Ready(state),
+            Self::Open { url, protocol } => SocketEvent::Open { url, protocol },
+            Self::Undecoded(error) => SocketEvent::Undecoded(error),
+            Self::Buffered(amount) => SocketEvent::Buffered(amount),
+            Self::Error => SocketEvent::Error,
+            Self::Close(close) => SocketEvent::Close(close),
+            Self::Failed(error) => SocketEvent::Failed(error),
+            Self::Status(status) => SocketEvent::Status(status),
+            Self::Pong { rtt } => SocketEvent::Pong { rtt },
+            Self::Outbox { pending, dropped } => SocketEvent::Outbox { pending, dropped },
+            Self::Abandoned => SocketEvent::Abandoned,
+        }
+    }
 }
 
 /// A snapshot of the doc's properties.
@@ -221,6 +269,12 @@ pub enum SocketError {
     /// The browser threw while closing.
     #[error("close failed: {0}")]
     CloseFailed(String),
+    /// The codec could not encode what was to be sent (nothing was sent).
+    #[error("{0}")]
+    Encode(#[from] EncodeError),
+    /// Only a reliable socket (one opened with a policy) can do this.
+    #[error("only a reliable connection can do this (the socket has no reconnect policy)")]
+    NotReliable,
 }
 
 /// Where to connect and which subprotocols to offer.
@@ -299,6 +353,18 @@ impl OpenOptions {
             seen.push(protocol);
         }
         Ok(())
+    }
+}
+
+impl From<&str> for OpenOptions {
+    fn from(url: &str) -> Self {
+        Self::new(url)
+    }
+}
+
+impl From<String> for OpenOptions {
+    fn from(url: String) -> Self {
+        Self::new(url)
     }
 }
 
@@ -386,6 +452,36 @@ mod tests {
             was_clean: false,
         };
         assert_eq!(event.to_string(), "code 1006 (Abnormal Closure), not clean");
+    }
+
+    #[test]
+    fn decoding_an_event_changes_only_its_frame() {
+        struct Upper;
+        impl Codec for Upper {
+            type In = String;
+            type Out = String;
+            fn decode(&self, frame: Message) -> Result<String, DecodeError> {
+                match frame {
+                    Message::Text(text) => Ok(text.to_uppercase()),
+                    bytes @ Message::Bytes(_) => Err(DecodeError::new(bytes, "binary")),
+                }
+            }
+            fn encode(&self, value: String) -> Result<Message, EncodeError> {
+                Ok(Message::Text(value))
+            }
+        }
+        assert_eq!(
+            SocketEvent::Message(Message::from("hi")).decode(&Upper),
+            SocketEvent::Message("HI".to_owned())
+        );
+        assert_eq!(
+            SocketEvent::Message(Message::from(vec![1])).decode(&Upper),
+            SocketEvent::Undecoded(DecodeError::new(Message::Bytes(vec![1]), "binary"))
+        );
+        assert_eq!(
+            SocketEvent::Pong { rtt: 7 }.decode(&Upper),
+            SocketEvent::Pong { rtt: 7 }
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod lines;
 mod list;
 pub mod state;
 
-pub use client::ChatClient;
+pub use client::{ChatClient, ChatCodec};
 pub use lines::Lines;
 pub use list::{ChatList, ChatListProps, ROW_HEIGHT};
 
@@ -24,7 +24,7 @@ use crate::{
     widgets::fields::{on_enter, use_prefilled, value_of},
 };
 use state::{Action, ChatState};
-use wslab_socket::use_reliable_with_tap;
+use wslab_socket::{SocketOptions, reconnect::Policy, use_socket};
 
 /// The chat page in the registry.
 pub static DEMO: Demo = Demo {
@@ -53,20 +53,19 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
     // After a reconnect: rejoin every room, asking only for the lines missed.
     let resume = {
         let requests = state.resume_requests();
-        Callback::from(move |()| requests.iter().map(client::encode).collect())
+        Callback::from(move |()| requests.clone())
     };
     let inspector = use_inspector();
-    let socket = use_reliable_with_tap(on_event, resume, Some(inspector.tap()));
+    let socket = use_socket(
+        SocketOptions::with_codec(ChatCodec, on_event)
+            .reliable(Policy::default())
+            .resume(resume)
+            .tap(inspector.tap()),
+    );
     let client = ChatClient::new(socket);
     let username = use_prefilled("User".into());
     let room = use_prefilled(DEFAULT_ROOM.into());
     let input = use_node_ref();
-
-    // Connect when shown, as the API reference's demo does; reconnect if the server changes.
-    {
-        let client = client.clone();
-        use_effect_with(props.url.clone(), move |url| client.connect(url));
-    }
 
     let notify = {
         let dispatch = state.dispatcher();
@@ -76,6 +75,11 @@ pub fn ChatDemo(props: &ChatDemoProps) -> Html {
             }
         }
     };
+    // Connect when shown, as the API reference's demo does; reconnect if the server changes.
+    {
+        let (client, notify) = (client.clone(), notify.clone());
+        use_effect_with(props.url.clone(), move |url| notify(client.connect(url)));
+    }
     let room_name = {
         let room = room.clone();
         move || {

@@ -26,7 +26,7 @@ use crate::{
 };
 use hello::HelloDemo;
 use state::{Action, SocketLogState, parse_close_code, view_status};
-use wslab_socket::{Message, OpenOptions, use_socket_with_tap};
+use wslab_socket::{Message, OpenOptions, SocketOptions, use_socket};
 
 /// The echo page in the registry: the echo demo beside the one-shot hello.
 pub static DEMO: Demo = Demo {
@@ -59,9 +59,9 @@ pub struct EchoDemoProps {
 pub fn EchoDemo(props: &EchoDemoProps) -> Html {
     let state = use_reducer(SocketLogState::default);
     let inspector = use_inspector();
-    let socket = use_socket_with_tap(
-        state.dispatcher().to_callback().reform(Action::Socket),
-        Some(inspector.tap()),
+    let socket = use_socket(
+        SocketOptions::new(state.dispatcher().to_callback().reform(Action::Socket))
+            .tap(inspector.tap()),
     );
     let url = use_prefilled(props.default_url.clone());
     let protocols = use_node_ref();
@@ -76,7 +76,7 @@ pub fn EchoDemo(props: &EchoDemoProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let address = value_of(&url).trim().to_owned();
             let options = OpenOptions::new(&address).with_protocol_list(&value_of(&protocols));
-            match socket.open(&options) {
+            match socket.open(options) {
                 Ok(()) => dispatch.dispatch(Action::Connecting(address.into())),
                 Err(error) => dispatch.dispatch(Action::Refused(error)),
             }

@@ -19,7 +19,7 @@ use crate::{
     },
 };
 use state::{Action, ParallelState};
-use wslab_socket::{Message, OpenOptions, ReadyState, use_socket_with_tap};
+use wslab_socket::{Message, ReadyState, SocketOptions, use_socket};
 
 /// The parallel page in the registry.
 pub static DEMO: Demo = Demo {
@@ -47,20 +47,18 @@ pub struct ParallelDemoProps {
 pub fn ParallelDemo(props: &ParallelDemoProps) -> Html {
     let state = use_reducer(ParallelState::default);
     let inspector = use_inspector();
-    let socket = use_socket_with_tap(
-        state.dispatcher().to_callback().reform(Action::Socket),
-        Some(inspector.tap()),
+    let socket = use_socket(
+        SocketOptions::new(state.dispatcher().to_callback().reform(Action::Socket))
+            .tap(inspector.tap()),
     );
     let input = use_node_ref();
 
     let connect = {
         let (socket, dispatch, url) = (socket.clone(), state.dispatcher(), props.url.clone());
-        Callback::from(
-            move |()| match socket.open(&OpenOptions::new(url.as_str())) {
-                Ok(()) => dispatch.dispatch(Action::Connecting),
-                Err(error) => dispatch.dispatch(Action::Refused(error)),
-            },
-        )
+        Callback::from(move |()| match socket.open(url.as_str()) {
+            Ok(()) => dispatch.dispatch(Action::Connecting),
+            Err(error) => dispatch.dispatch(Action::Refused(error)),
+        })
     };
     // Connect when shown, as the course's page does on load; the socket goes with the page.
     {

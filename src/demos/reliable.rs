@@ -22,8 +22,9 @@ use crate::{
     },
 };
 use wslab_socket::{
-    ReliableAgent,
+    Message, SocketOptions,
     reconnect::{Heartbeat, Policy, Status},
+    use_socket,
 };
 
 /// The reliable connection page in the registry.
@@ -80,39 +81,39 @@ pub struct ReliableDemoProps {
 #[component]
 pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
     let view = use_reducer(ReliableView::default);
-    let agent = use_mut_ref(|| None::<ReliableAgent>);
     let input = use_node_ref();
     let fault_code = use_prefilled("1011".into());
     // Re-render every 100 ms while a countdown shows.
     let clock = use_state(|| 0u32);
     let inspector = use_inspector();
+    let on_event = {
+        let (dispatch, max) = (view.dispatcher(), props.policy.max_attempts);
+        Callback::from(move |event| {
+            let at = wslab_socket::clock_ms();
+            dispatch.dispatch(Action::Event {
+                event,
+                at,
+                max_attempts: max,
+            });
+        })
+    };
+    let socket = use_socket(
+        SocketOptions::new(on_event)
+            .reliable(props.policy.clone())
+            .tap(inspector.tap()),
+    );
 
-    // Start (and connect, as the API reference's demo does) when shown; stop when gone.
+    // Connect when shown, as the API reference's demo does, and anew for another server or
+    // policy; the hook closes it when the page goes.
     {
-        let (agent, dispatch, max) = (agent.clone(), view.dispatcher(), props.policy.max_attempts);
-        let tap = inspector.tap();
+        let (socket, dispatch) = (socket.clone(), view.dispatcher());
         use_effect_with(
             (props.url.clone(), props.policy.clone()),
-            move |(url, policy)| {
+            move |(url, _)| {
                 dispatch.dispatch(Action::NewServer);
-                let on_event = Callback::from(move |event| {
-                    let at = wslab_socket::clock_ms();
-                    dispatch.dispatch(Action::Event {
-                        event,
-                        at,
-                        max_attempts: max,
-                    });
-                });
-                let started = ReliableAgent::start(
-                    url.to_string(),
-                    policy.clone(),
-                    on_event,
-                    None,
-                    Some(tap),
-                );
-                started.connect();
-                *agent.borrow_mut() = Some(started);
-                move || drop(agent.borrow_mut().take())
+                if let Err(error) = socket.open(url.as_str()) {
+                    dispatch.dispatch(Action::Refused(error));
+                }
             },
         );
     }
@@ -127,21 +128,26 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         });
     }
 
-    let with_agent = |f: fn(&ReliableAgent)| {
-        let agent = agent.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(agent) = agent.borrow().as_ref() {
-                f(agent);
-            }
-        })
-    };
-    let send_text = {
-        let agent = agent.clone();
-        move |text: String| {
-            if let Some(agent) = agent.borrow().as_ref() {
-                agent.send(text);
+    // What the handle refuses goes on the timeline.
+    let noted = {
+        let dispatch = view.dispatcher();
+        move |result: Result<(), wslab_socket::SocketError>| {
+            if let Err(error) = result {
+                dispatch.dispatch(Action::Refused(error));
             }
         }
+    };
+    let send_text = {
+        let (socket, noted) = (socket.clone(), noted.clone());
+        move |text: String| noted(socket.send(Message::Text(text)))
+    };
+    let connect = {
+        let (socket, noted) = (socket.clone(), noted.clone());
+        Callback::from(move |_: MouseEvent| noted(socket.reconnect()))
+    };
+    let close = {
+        let (socket, noted) = (socket.clone(), noted.clone());
+        Callback::from(move |_: MouseEvent| noted(socket.close(1000, "Client closing")))
     };
     let fault = {
         let (send_text, dispatch) = (send_text.clone(), view.dispatcher());
@@ -186,14 +192,12 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         })
     };
     let offline = {
-        let agent = agent.clone();
+        let (socket, noted) = (socket.clone(), noted.clone());
         Callback::from(move |event: Event| {
             let checked = event
                 .target_dyn_into::<HtmlInputElement>()
                 .is_some_and(|i| i.checked());
-            if let Some(agent) = agent.borrow().as_ref() {
-                agent.simulate_offline(checked);
-            }
+            noted(socket.simulate_offline(checked));
         })
     };
 
@@ -216,13 +220,6 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
         )),
         _ => None,
     };
-    let schedule = props
-        .policy
-        .schedule()
-        .iter()
-        .map(|ms| format!("≤ {} s", ms / 1000))
-        .collect::<Vec<_>>()
-        .join(", ");
     let rtts: Rc<VecDeque<f64>> = Rc::new(view.rtts.iter().map(|r| *r as f64).collect());
     let (pending, dropped) = (view.pending, view.dropped);
     // From the whole milliseconds, not the f64 copy: `Display for f64` alone would cost
@@ -248,7 +245,7 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dt>{ "Attempt" }</dt>
                 <dd id="reliable-attempt">{ attempt.unwrap_or_else(|| "–".into()) }</dd>
                 <dt>{ "Plan" }</dt>
-                <dd id="reliable-plan">{ format!("{schedule} (each drawn in its upper half), then give up") }</dd>
+                <dd id="reliable-plan">{ state::plan(&props.policy) }</dd>
                 <dt>{ "Heartbeat" }</dt>
                 <dd>{ heartbeat }</dd>
                 <dt>{ "Round trip" }</dt>
@@ -257,9 +254,8 @@ pub fn ReliableDemo(props: &ReliableDemoProps) -> Html {
                 <dd id="reliable-outbox">{ format!("{pending} waiting, {dropped} dropped") }</dd>
             </dl>
             <div class="controls">
-                <button id="reliable-connect" disabled={!can_connect} onclick={with_agent(ReliableAgent::connect)}>{ "Connect" }</button>
-                <button id="reliable-close" disabled={can_connect}
-                    onclick={with_agent(|a| a.close(1000, "Client closing"))}>{ "Close" }</button>
+                <button id="reliable-connect" disabled={!can_connect} onclick={connect}>{ "Connect" }</button>
+                <button id="reliable-close" disabled={can_connect} onclick={close}>{ "Close" }</button>
                 <label class="inline"><input id="reliable-offline" type="checkbox" onchange={offline} />{ " go offline" }</label>
             </div>
             <div class="controls">

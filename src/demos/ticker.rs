@@ -10,12 +10,12 @@ mod client;
 pub mod doc;
 pub mod state;
 
-use std::{cell::RefCell, rc::Rc};
+use std::rc::Rc;
 
-pub use client::LiveDataClient;
+pub use client::{LiveDataClient, StockCodec};
 use gloo_render::{AnimationFrame, request_animation_frame};
 use web_sys::HtmlInputElement;
-use wslab_protocol::stocks::{CATALOGUE, Quote};
+use wslab_protocol::stocks::{CATALOGUE, Quote, StockEvent};
 use yew::prelude::*;
 
 use crate::{
@@ -28,7 +28,7 @@ use crate::{
         sparkline::Sparkline,
     },
 };
-use wslab_socket::{Message, SocketEvent, use_reliable_with_tap};
+use wslab_socket::{SocketEvent, SocketOptions, reconnect::Policy, use_socket};
 
 /// The ticker page in the registry.
 pub static DEMO: Demo = Demo {
@@ -68,10 +68,7 @@ struct FrameBuffer {
 pub fn TickerDemo(props: &TickerDemoProps) -> Html {
     let state = use_reducer(TickerState::default);
     let buffer = use_mut_ref(FrameBuffer::default);
-    let callbacks = use_mut_ref(VecMap::<String, Callback<Quote>>::new);
-    // What the socket's events do depends on the client, which needs the socket: the
-    // handler reaches the client through this slot.
-    let client_slot: Rc<RefCell<Option<LiveDataClient>>> = use_mut_ref(|| None);
+    let callbacks: client::Callbacks = use_mut_ref(VecMap::new);
 
     // Quotes go into the frame buffer; one animation frame applies them all.
     let on_quote = {
@@ -104,18 +101,14 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             }
         })
     };
+    // Quotes go to their channel's callback (a dropped channel has none: ignored); the
+    // rest to the reducer.
     let on_event = {
-        let (dispatch, slot) = (state.dispatcher(), client_slot.clone());
-        Callback::from(move |event: SocketEvent| match event {
-            SocketEvent::Message(Message::Text(raw)) => match state::classify(&raw) {
-                state::TickerFrame::Quote(quote) => {
-                    if let Some(client) = slot.borrow().as_ref() {
-                        // A quote for a dropped channel has no callback: ignored.
-                        client.deliver(quote);
-                    }
-                }
-                _ => dispatch.dispatch(Action::Socket(SocketEvent::Message(Message::Text(raw)))),
-            },
+        let (dispatch, callbacks) = (state.dispatcher(), callbacks.clone());
+        Callback::from(move |event| match event {
+            SocketEvent::Message(StockEvent::Quote(quote)) => {
+                client::deliver(&callbacks, quote);
+            }
             other => dispatch.dispatch(Action::Socket(other)),
         })
     };
@@ -129,37 +122,35 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
             for symbol in &wanted {
                 registered.insert(symbol.to_string(), on_quote.clone());
             }
-            resume_request(&wanted)
-                .map(|request| crate::lean::json::stock_request(&request))
-                .into_iter()
-                .collect()
+            resume_request(&wanted).into_iter().collect()
         })
     };
     // Records every quote frame too: cheaply (one batch per animation frame, rows only
     // while the panel is open), so the table keeps its frame rate.
     let inspector = use_inspector();
-    let socket = use_reliable_with_tap(on_event, resume, Some(inspector.tap()));
+    let socket = use_socket(
+        SocketOptions::with_codec(StockCodec, on_event)
+            .reliable(Policy::default())
+            .resume(resume)
+            .tap(inspector.tap()),
+    );
     let client = LiveDataClient::new(socket, callbacks);
-    *client_slot.borrow_mut() = Some(client.clone());
 
     let rate_field = use_prefilled("".into());
     let symbol_field = use_node_ref();
     // Connect when shown (and when the server changes; Reconnect connects by itself).
     {
-        let client = client.clone();
-        use_effect_with(props.url.clone(), move |url| client.connect(url));
-    }
-    // On unmount: drop the pending frame, and empty the slot. The slot holds the client,
-    // which holds the socket handle, whose event handler holds the slot: a cycle that
-    // would keep this component's state alive after it is gone.
-    {
-        let (buffer, slot) = (buffer.clone(), client_slot.clone());
-        use_effect_with((), move |()| {
-            move || {
-                drop(buffer.borrow_mut().frame.take());
-                drop(slot.borrow_mut().take());
+        let (client, dispatch) = (client.clone(), state.dispatcher());
+        use_effect_with(props.url.clone(), move |url| {
+            if let Err(error) = client.connect(url) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
             }
         });
+    }
+    // On unmount: drop the pending frame.
+    {
+        let buffer = buffer.clone();
+        use_effect_with((), move |()| move || drop(buffer.borrow_mut().frame.take()));
     }
     let add = {
         let (client, on_quote, dispatch, field) = (
@@ -256,7 +247,9 @@ pub fn TickerDemo(props: &TickerDemoProps) -> Html {
                     }
                 },
             };
-            client.connect(&url);
+            if let Err(error) = client.connect(&url) {
+                dispatch.dispatch(Action::Notice(format!("Error: {error}").into()));
+            }
         })
     };
 

@@ -101,7 +101,7 @@ fn hand_over(link: &Weak<RefCell<Inner>>) {
 /// # Example
 /// ```ignore
 /// let inspector = use_inspector();
-/// let socket = use_socket_with_tap(on_event, Some(inspector.tap()));
+/// let socket = use_socket(SocketOptions::new(on_event).tap(inspector.tap()));
 /// html! { <Inspector link={inspector} id_prefix="echo" /> }
 /// ```
 #[hook]

@@ -14,7 +14,7 @@
 //! the HTTP cache disabled so every load fetches and compiles the wasm again.
 //!
 //! `wslab-bench socket`: echo round trips per second through wslab-socket (plain and
-//! reliable sockets, on the page of `socket/examples/bench`) beside a plain JavaScript
+//! reliable sockets, and the Json codec, on the page of `socket/examples/bench`) beside a plain JavaScript
 //! `WebSocket` on the same page and server, with 1 and with 64 frames in flight.
 //!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
@@ -555,15 +555,19 @@ const SOCKET_RUNS: [(u32, u32); 2] = [(1, 4_000), (64, 40_000)];
 /// Runs of each client at each depth; the median is reported.
 const SOCKET_REPEATS: usize = 5;
 
-/// The plain JavaScript client: the same echo loop as the crate's, on the same page.
-const JS_ROUND_TRIPS: &str = "const [url, inflight, count, done] = arguments;\
+/// The plain JavaScript client: the same echo loop as the crate's, on the same page. With
+/// `json`, each frame is `JSON.stringify({seq, text})` and each echo goes through
+/// `JSON.parse`, as the crate's JSON mode does with serde.
+const JS_ROUND_TRIPS: &str = "const [url, json, inflight, count, done] = arguments;\
     const payload = 'wslab-socket round trip 32 bytes';\
     const ws = new WebSocket(url); let sent = 0, received = 0, started = 0;\
+    const send = () => { ws.send(json ? JSON.stringify({ seq: sent, text: 'round trip' }) : payload); sent++; };\
     ws.onopen = () => { started = performance.now();\
-      while (sent < Math.min(inflight, count)) { ws.send(payload); sent++; } };\
-    ws.onmessage = () => { received++;\
+      while (sent < Math.min(inflight, count)) send(); };\
+    ws.onmessage = (e) => { if (json && typeof JSON.parse(e.data).seq !== 'number') { done('bad echo'); return; }\
+      received++;\
       if (received === count) { const ms = performance.now() - started; ws.close(1000); done(ms); }\
-      else if (sent < count) { ws.send(payload); sent++; } };\
+      else if (sent < count) send(); };\
     ws.onclose = (e) => { if (received < count) done('closed: ' + e.code); };";
 
 /// The crate's clients, through the bench page's export.
@@ -571,8 +575,9 @@ const CRATE_ROUND_TRIPS: &str = "const [url, mode, inflight, count, done] = argu
     window.wasmBindings.round_trips(url, mode, inflight, count).then(done, e => done(String(e)));";
 
 /// `wslab-bench socket`: echo round trips per second in headless Chromium, through
-/// wslab-socket (plain and reliable sockets) beside a plain JavaScript `WebSocket` on the
-/// same page and the same server, with 1 and with 64 frames in flight.
+/// wslab-socket (plain and reliable sockets, and plain with the `Json` codec) beside a
+/// plain JavaScript `WebSocket` on the same page and the same server (raw frames, and
+/// `JSON.stringify` / `JSON.parse` for the JSON row), with 1 and with 64 frames in flight.
 fn socket() -> Result<()> {
     let dist = std::env::var_os("WSLAB_SOCKET_BENCH_DIST")
         .context("WSLAB_SOCKET_BENCH_DIST is not set: run `cargo xtask bench socket`")?;
@@ -598,7 +603,8 @@ fn socket() -> Result<()> {
     let url = format!("ws://{}/echo", server.addr);
     let run = |client: &str, inflight: u32, count: u32| -> Result<f64> {
         let value = match client {
-            "js" => page.execute_async(JS_ROUND_TRIPS, json!([url, inflight, count]))?,
+            "js" => page.execute_async(JS_ROUND_TRIPS, json!([url, false, inflight, count]))?,
+            "js-json" => page.execute_async(JS_ROUND_TRIPS, json!([url, true, inflight, count]))?,
             mode => page.execute_async(CRATE_ROUND_TRIPS, json!([url, mode, inflight, count]))?,
         };
         let ms = value
@@ -606,7 +612,7 @@ fn socket() -> Result<()> {
             .with_context(|| format!("{client} with {inflight} in flight: {value}"))?;
         Ok(f64::from(count) * 1000.0 / ms)
     };
-    const CLIENTS: [&str; 3] = ["js", "plain", "reliable"];
+    const CLIENTS: [&str; 5] = ["js", "plain", "reliable", "js-json", "json"];
     // Warm up each client (JIT, wasm tiering) before anything is counted.
     for client in CLIENTS {
         run(client, 64, 5_000)?;
@@ -616,26 +622,35 @@ fn socket() -> Result<()> {
          on loopback, median of {SOCKET_REPEATS} runs, the clients taking turns"
     );
     println!(
-        "{:>9}  {:>12}  {:>20}  {:>6}  {:>23}  {:>6}",
-        "in flight", "plain JS", "wslab-socket plain", "ratio", "wslab-socket reliable", "ratio"
+        "{:>9}  {:>9}  {:>14}  {:>6}  {:>17}  {:>6}  {:>12}  {:>13}  {:>6}",
+        "in flight",
+        "plain JS",
+        "crate, plain",
+        "ratio",
+        "crate, reliable",
+        "ratio",
+        "JS + JSON",
+        "crate, Json",
+        "ratio"
     );
     let mut worst = f64::INFINITY;
     for (inflight, count) in SOCKET_RUNS {
-        let mut rates: [Vec<f64>; 3] = Default::default();
+        let mut rates: [Vec<f64>; 5] = Default::default();
         for _ in 0..SOCKET_REPEATS {
             for (i, client) in CLIENTS.iter().enumerate() {
                 rates[i].push(run(client, inflight, count)?);
             }
         }
-        let [js, plain, reliable] = rates.map(|mut r| {
+        let [js, plain, reliable, js_json, json] = rates.map(|mut r| {
             r.sort_by(f64::total_cmp);
             percentile(&r, 50.0)
         });
-        worst = worst.min(plain / js).min(reliable / js);
+        worst = worst.min(plain / js).min(reliable / js).min(json / js_json);
         println!(
-            "{inflight:>9}  {js:>12.0}  {plain:>20.0}  {:>5.2}×  {reliable:>23.0}  {:>5.2}×",
+            "{inflight:>9}  {js:>9.0}  {plain:>14.0}  {:>5.2}×  {reliable:>17.0}  {:>5.2}×  {js_json:>12.0}  {json:>13.0}  {:>5.2}×",
             plain / js,
-            reliable / js
+            reliable / js,
+            json / js_json
         );
     }
     println!(

@@ -3,12 +3,12 @@
 
 use std::rc::Rc;
 
-use wslab_protocol::chat::{ChatEvent, ChatLine, Incoming};
+use wslab_protocol::chat::{ChatEvent, ChatLine};
 use yew::{AttrValue, Reducible};
 
 use super::lines::Lines;
 use crate::lean::vec_map::VecMap;
-use wslab_socket::{Message, ReadyState, SocketEvent, reconnect::Status};
+use wslab_socket::{ReadyState, SocketEvent, reconnect::Status};
 
 /// One line of the message list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +56,8 @@ pub struct Membership {
 /// Everything that changes a [`ChatState`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// An event from the socket.
-    Socket(SocketEvent),
+    /// An event from the socket, its frame read by [`super::client::ChatCodec`].
+    Socket(SocketEvent<Option<ChatEvent>>),
     /// Something the app itself wants to say (a refused request…).
     Notice(AttrValue),
 }
@@ -88,16 +88,6 @@ impl ChatState {
 
     fn system(&mut self, text: impl Into<AttrValue>) {
         self.lines.push(Line::System(text.into()));
-    }
-
-    fn on_frame(&mut self, raw: &str) {
-        // As the API reference's demo: not JSON → "Received: <raw>"; JSON of an unknown type → ignored;
-        // a known type with missing fields → "Received: <raw>" (the API reference's bare except).
-        match crate::lean::wire::chat_event(raw) {
-            Incoming::Event(event) => self.on_event(event),
-            Incoming::Unknown => {}
-            Incoming::Malformed => self.system(format!("Received: {raw}")),
-        }
     }
 
     fn on_event(&mut self, event: ChatEvent) {
@@ -185,9 +175,12 @@ impl Reducible for ChatState {
                 next.system("Could not reconnect; reload the page to try again");
             }
             Action::Socket(SocketEvent::Open { .. }) => next.system("Connected to chat server"),
-            Action::Socket(SocketEvent::Message(Message::Text(raw))) => next.on_frame(&raw),
-            Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
-                next.system(format!("Received: {}", Message::Bytes(bytes)));
+            Action::Socket(SocketEvent::Message(Some(event))) => next.on_event(event),
+            // As the API reference's demo: JSON of an unknown type is ignored; not JSON, or
+            // a known type with missing fields, shows as received (its bare except).
+            Action::Socket(SocketEvent::Message(None)) => {}
+            Action::Socket(SocketEvent::Undecoded(error)) => {
+                next.system(format!("Received: {}", error.frame));
             }
             Action::Socket(SocketEvent::Error) => next.system("Connection error"),
             Action::Socket(SocketEvent::Close(_)) => {
@@ -206,10 +199,12 @@ impl Reducible for ChatState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wslab_socket::CloseEvent;
+    use crate::demos::chat::client::ChatCodec;
+    use wslab_socket::{CloseEvent, Message};
 
+    /// A text frame as the socket hands it over: read by the chat's codec.
     fn frame(json: &str) -> Action {
-        Action::Socket(SocketEvent::Message(Message::Text(json.into())))
+        Action::Socket(SocketEvent::Message(Message::Text(json.into())).decode(&ChatCodec))
     }
 
     fn run(actions: impl IntoIterator<Item = Action>) -> ChatState {

@@ -11,7 +11,7 @@ use crate::{
         log::{Announce, view_log},
     },
 };
-use wslab_socket::{Message, OpenOptions, ReadyState, use_socket_with_tap};
+use wslab_socket::{Message, ReadyState, SocketOptions, use_socket};
 
 /// Props of [`HelloDemo`].
 #[derive(Properties, PartialEq)]
@@ -25,9 +25,9 @@ pub struct HelloDemoProps {
 pub fn HelloDemo(props: &HelloDemoProps) -> Html {
     let state = use_reducer(SocketLogState::default);
     let inspector = use_inspector();
-    let socket = use_socket_with_tap(
-        state.dispatcher().to_callback().reform(Action::Socket),
-        Some(inspector.tap()),
+    let socket = use_socket(
+        SocketOptions::new(state.dispatcher().to_callback().reform(Action::Socket))
+            .tap(inspector.tap()),
     );
     // What to send once the socket opens.
     let pending = use_mut_ref(|| None::<String>);
@@ -53,7 +53,7 @@ pub fn HelloDemo(props: &HelloDemoProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let greeting = value_of(&text);
             *pending.borrow_mut() = Some(greeting);
-            match socket.open(&OpenOptions::new(url.as_str())) {
+            match socket.open(url.as_str()) {
                 Ok(()) => dispatch.dispatch(Action::Connecting(url.clone())),
                 Err(error) => dispatch.dispatch(Action::Refused(error)),
             }

@@ -159,11 +159,12 @@ impl SocketLogState {
                 self.log
                     .push(LogKind::Error, capitalize(&error.to_string()));
             }
-            // What only reliable sockets say.
+            // What only reliable sockets say, and what frames as they are never are.
             SocketEvent::Status(_)
             | SocketEvent::Pong { .. }
             | SocketEvent::Outbox { .. }
-            | SocketEvent::Abandoned => {}
+            | SocketEvent::Abandoned
+            | SocketEvent::Undecoded(_) => {}
         }
     }
 }

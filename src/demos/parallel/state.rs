@@ -94,11 +94,12 @@ impl ParallelState {
                 self.log.push(kind, line);
             }
             SocketEvent::Failed(error) => self.log.push(LogKind::Error, error.to_string()),
-            // What only reliable sockets say.
+            // What only reliable sockets say, and what frames as they are never are.
             SocketEvent::Status(_)
             | SocketEvent::Pong { .. }
             | SocketEvent::Outbox { .. }
-            | SocketEvent::Abandoned => {}
+            | SocketEvent::Abandoned
+            | SocketEvent::Undecoded(_) => {}
         }
     }
 

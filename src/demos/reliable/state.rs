@@ -11,11 +11,40 @@ use yew::{AttrValue, Reducible};
 use crate::widgets::log::{Log, LogKind};
 use wslab_socket::{
     Message, SocketEvent,
-    reconnect::{Millis, Status},
+    reconnect::{Millis, Policy, Status},
 };
 
 /// Round trips kept for the sparkline.
 pub const RTT_KEPT: usize = 30;
+
+/// The retry schedule as the page shows it: `0.5–1 s, 1–2 s, …, then give up` with jitter
+/// (each delay is drawn in its range), `1 s, 2 s, …` without; without a limit, the first
+/// ten and `and so on`.
+pub fn plan(policy: &Policy) -> String {
+    let secs = |ms: Millis| {
+        if ms.is_multiple_of(1000) {
+            (ms / 1000).to_string()
+        } else {
+            seconds(ms, 1)
+        }
+    };
+    let steps = policy
+        .schedule()
+        .iter()
+        .map(|&ceiling| {
+            if policy.jitter {
+                format!("{}–{} s", secs(ceiling / 2), secs(ceiling))
+            } else {
+                format!("{} s", secs(ceiling))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    match policy.max_attempts {
+        Some(_) => format!("{steps}, then give up"),
+        None => format!("{steps}, and so on"),
+    }
+}
 
 /// The demo as the page shows it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -159,7 +188,8 @@ impl ReliableView {
                 }
             }
             // The status says where the connection is; a socket's own states add nothing.
-            SocketEvent::Ready(_) | SocketEvent::Buffered(_) => {}
+            // (Frames come as they are: none fails to decode.)
+            SocketEvent::Ready(_) | SocketEvent::Buffered(_) | SocketEvent::Undecoded(_) => {}
         }
         self.last_now = at;
     }
@@ -180,6 +210,8 @@ pub enum Action {
     },
     /// The user did something worth a line.
     Note(AttrValue),
+    /// The connection refused what the user asked (a bad URL, a send with no connection).
+    Refused(wslab_socket::SocketError),
     /// The page now talks to another server: what the last one refused may be allowed.
     NewServer,
 }
@@ -209,6 +241,10 @@ impl Reducible for ReliableView {
                 let at = next.last_now;
                 next.line(at, LogKind::Sent, text.to_string());
             }
+            Action::Refused(error) => {
+                let at = next.last_now;
+                next.line(at, LogKind::Error, format!("refused: {error}"));
+            }
             Action::NewServer => next.drill_refused = false,
         }
         Rc::new(next)
@@ -219,6 +255,29 @@ impl Reducible for ReliableView {
 mod tests {
     use super::*;
     use wslab_socket::CloseEvent;
+
+    #[test]
+    fn the_plan_shows_each_delays_range() {
+        assert_eq!(
+            plan(&Policy::default()),
+            "0.5–1 s, 1–2 s, 2–4 s, 4–8 s, 8–16 s, then give up"
+        );
+        let fixed = Policy {
+            jitter: false,
+            max_attempts: Some(2),
+            ..Policy::default()
+        };
+        assert_eq!(plan(&fixed), "1 s, 2 s, then give up");
+        let endless = Policy {
+            max_attempts: None,
+            ..fixed
+        };
+        assert!(
+            plan(&endless).ends_with("16 s, 30 s, 30 s, 30 s, 30 s, 30 s, and so on"),
+            "{}",
+            plan(&endless)
+        );
+    }
 
     fn event(event: SocketEvent, at: Millis) -> Action {
         Action::Event {

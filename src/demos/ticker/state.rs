@@ -7,7 +7,7 @@ use std::{collections::VecDeque, rc::Rc};
 use wslab_protocol::stocks::{FIRST_SYMBOLS, Quote, StockEvent, StockRequest};
 use yew::{AttrValue, Reducible};
 
-use wslab_socket::{Message, ReadyState, SocketEvent, reconnect::Status};
+use wslab_socket::{ReadyState, SocketEvent, reconnect::Status};
 
 /// Prices kept per row for its sparkline.
 pub const SPARK_POINTS: usize = 30;
@@ -167,31 +167,12 @@ impl Default for TickerState {
     }
 }
 
-/// What a server frame is, for the ticker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TickerFrame {
-    /// A quote.
-    Quote(Quote),
-    /// An error reply.
-    Error(String),
-    /// Anything else, kept raw.
-    Other(String),
-}
-
-/// Sorts a text frame.
-pub fn classify(raw: &str) -> TickerFrame {
-    match crate::lean::wire::stock_event(raw) {
-        Some(StockEvent::Quote(quote)) => TickerFrame::Quote(quote),
-        Some(StockEvent::Error { message }) => TickerFrame::Error(message),
-        None => TickerFrame::Other(raw.to_owned()),
-    }
-}
-
 /// Everything that changes a [`TickerState`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// A socket event other than quotes (quotes come batched as [`Action::Quotes`]).
-    Socket(SocketEvent),
+    /// A socket event, its frame read by [`super::client::StockCodec`] (quotes normally
+    /// come batched as [`Action::Quotes`]).
+    Socket(SocketEvent<StockEvent>),
     /// The quotes that arrived since the last animation frame, at time `now` (ms).
     Quotes {
         /// In arrival order.
@@ -288,14 +269,15 @@ impl Reducible for TickerState {
             Action::Socket(SocketEvent::Open { .. }) => {
                 next.notice("Connected to stock data stream");
             }
-            Action::Socket(SocketEvent::Message(Message::Text(raw))) => match classify(&raw) {
-                // Normally quotes come batched per frame; a stray one is applied as is.
-                TickerFrame::Quote(quote) => next.apply_quotes(&[quote], f64::NAN),
-                TickerFrame::Error(message) => next.notice(format!("Error: {message}")),
-                TickerFrame::Other(raw) => next.notice(format!("Received: {raw}")),
-            },
-            Action::Socket(SocketEvent::Message(Message::Bytes(bytes))) => {
-                next.notice(format!("Received: {}", Message::Bytes(bytes)));
+            // Normally quotes come batched per frame; a stray one is applied as is.
+            Action::Socket(SocketEvent::Message(StockEvent::Quote(quote))) => {
+                next.apply_quotes(&[quote], f64::NAN);
+            }
+            Action::Socket(SocketEvent::Message(StockEvent::Error { message })) => {
+                next.notice(format!("Error: {message}"));
+            }
+            Action::Socket(SocketEvent::Undecoded(error)) => {
+                next.notice(format!("Received: {}", error.frame));
             }
             Action::Socket(SocketEvent::Close(close)) => {
                 next.reset_rate();
@@ -523,15 +505,27 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_sorted_into_quotes_errors_and_the_rest() {
-        assert!(matches!(
-            classify(r#"{"type":"quote","symbol":"AAPL","price":1.5,"change":-0.25,"volume":10}"#),
-            TickerFrame::Quote(q) if q.symbol == "AAPL" && q.volume == 10
-        ));
+    fn frames_are_read_into_quotes_errors_and_what_does_not_decode() {
+        use crate::demos::ticker::StockCodec;
+        use wslab_socket::Message;
+        let frame = |raw: &str| {
+            Rc::new(TickerState::default()).reduce(Action::Socket(
+                SocketEvent::Message(Message::Text(raw.into())).decode(&StockCodec),
+            ))
+        };
+        let quoted =
+            frame(r#"{"type":"quote","symbol":"AAPL","price":1.5,"change":-0.25,"volume":10}"#);
+        assert_eq!(quoted.applied, 1);
+        let refused = frame(r#"{"type":"error","message":"unknown symbol X"}"#);
         assert_eq!(
-            classify(r#"{"type":"error","message":"unknown symbol X"}"#),
-            TickerFrame::Error("unknown symbol X".into())
+            refused.notices.back().map(|(_, n)| n.as_str()),
+            Some("Error: unknown symbol X")
         );
-        assert_eq!(classify("hello"), TickerFrame::Other("hello".into()));
+        let other = frame("hello");
+        assert_eq!(
+            other.notices.back().map(|(_, n)| n.as_str()),
+            Some("Received: hello")
+        );
+        assert_eq!(other.applied, 0);
     }
 }

@@ -1,19 +1,29 @@
 //! The page `cargo xtask bench socket` drives: echo round trips through wslab-socket, a
-//! plain socket ([`SocketAgent`]) or a reliable one ([`ReliableAgent`], heartbeat off), for
-//! the bench to time beside a plain JavaScript `WebSocket` on the same page and server.
-//! The bench calls [`round_trips`] (exported as `window.wasmBindings.round_trips`).
+//! plain socket ([`SocketAgent`]), a reliable one ([`ReliableAgent`], heartbeat off), or a
+//! plain one whose frames go through the [`Json`] codec both ways, for the bench to time
+//! beside a plain JavaScript `WebSocket` on the same page and server. The bench calls
+//! [`round_trips`] (exported as `window.wasmBindings.round_trips`).
 
 use std::{cell::RefCell, rc::Rc};
 
 use futures::channel::oneshot;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wslab_socket::{
-    Message, OpenOptions, ReliableAgent, SocketAgent, SocketEvent, reconnect::Policy,
+    Codec, Json, Message, OpenOptions, ReliableAgent, SocketAgent, SocketEvent, reconnect::Policy,
 };
 use yew::Callback;
 
 /// The frame every round trip sends: 32 bytes of text, as the server bench's.
 const PAYLOAD: &str = "wslab-socket round trip 32 bytes";
+
+/// The JSON mode's frame: `{"seq":N,"text":"…"}`, about 32 bytes, as the JavaScript
+/// client's `JSON.stringify` writes it.
+#[derive(Serialize, Deserialize)]
+struct Echo {
+    seq: u32,
+    text: String,
+}
 
 /// One socket of either kind, as the run sends on it.
 enum Agent {
@@ -22,12 +32,12 @@ enum Agent {
 }
 
 impl Agent {
-    fn send(&self) {
+    fn send(&self, frame: Message) {
         match self {
             Self::Plain(agent) => {
-                let _ = agent.send(Message::Text(PAYLOAD.to_owned()));
+                let _ = agent.send(frame);
             }
-            Self::Reliable(agent) => agent.send(PAYLOAD.to_owned()),
+            Self::Reliable(agent) => agent.send(frame),
         }
     }
 }
@@ -35,6 +45,8 @@ impl Agent {
 /// A run's counters; the socket's callback drives it.
 struct Run {
     agent: Option<Agent>,
+    /// The JSON mode's codec: each echo is decoded, and each frame sent encoded.
+    json: Option<Json<Echo, Echo>>,
     inflight: u32,
     count: u32,
     sent: u32,
@@ -52,7 +64,13 @@ impl Run {
                     self.send();
                 }
             }
-            SocketEvent::Message(_) => {
+            SocketEvent::Message(frame) => {
+                if let Some(json) = &self.json
+                    && let Err(error) = json.decode(frame)
+                {
+                    self.finish(Err(error.to_string()));
+                    return;
+                }
                 self.received += 1;
                 if self.received == self.count {
                     self.finish(Ok(now() - self.started));
@@ -72,9 +90,20 @@ impl Run {
     }
 
     fn send(&mut self) {
-        if let Some(agent) = &self.agent {
-            agent.send();
-            self.sent += 1;
+        let frame = match &self.json {
+            Some(json) => json.encode(Echo {
+                seq: self.sent,
+                text: "round trip".to_owned(),
+            }),
+            None => Ok(Message::Text(PAYLOAD.to_owned())),
+        };
+        match (&self.agent, frame) {
+            (Some(agent), Ok(frame)) => {
+                agent.send(frame);
+                self.sent += 1;
+            }
+            (_, Err(error)) => self.finish(Err(error.to_string())),
+            (None, _) => {}
         }
     }
 
@@ -92,7 +121,7 @@ fn now() -> f64 {
 }
 
 /// Runs `count` echo round trips on `url` with `inflight` frames in flight, through a
-/// `mode` socket (`"plain"` or `"reliable"`), and resolves to the milliseconds from the
+/// `mode` socket (`"plain"`, `"reliable"` or `"json"`), and resolves to the milliseconds from the
 /// open to the last echo.
 ///
 /// # Errors
@@ -107,6 +136,7 @@ pub async fn round_trips(
     let (done, finished) = oneshot::channel();
     let run = Rc::new(RefCell::new(Run {
         agent: None,
+        json: (mode == "json").then(Json::new),
         inflight: inflight.max(1),
         count,
         sent: 0,
@@ -119,7 +149,7 @@ pub async fn round_trips(
         Callback::from(move |event| run.borrow_mut().on_event(event))
     };
     let agent = match mode.as_str() {
-        "plain" => Agent::Plain(
+        "plain" | "json" => Agent::Plain(
             SocketAgent::open(&OpenOptions::new(&url), on_event)
                 .map_err(|e| JsValue::from_str(&e.to_string()))?,
         ),
@@ -128,7 +158,7 @@ pub async fn round_trips(
                 heartbeat: None,
                 ..Policy::default()
             };
-            let agent = ReliableAgent::start(url, policy, on_event, None, None);
+            let agent = ReliableAgent::start(OpenOptions::new(url), policy, on_event, None, None);
             agent.connect();
             Agent::Reliable(agent)
         }

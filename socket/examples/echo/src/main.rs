@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use web_sys::HtmlInputElement;
-use wslab_socket::{Message, OpenOptions, ReadyState, SocketEvent, use_socket};
+use wslab_socket::{Message, ReadyState, SocketEvent, SocketOptions, use_socket};
 use yew::prelude::*;
 
 /// The page's state: the socket's ready state, and a line per event or refusal.
@@ -49,14 +49,16 @@ fn server() -> String {
 #[component]
 fn App() -> Html {
     let state = use_reducer(Echo::default);
-    let socket = use_socket(state.dispatcher().to_callback().reform(Note::Event));
+    let socket = use_socket(SocketOptions::new(
+        state.dispatcher().to_callback().reform(Note::Event),
+    ));
     let field = use_node_ref();
     let say = state.dispatcher().to_callback().reform(Note::Line);
 
     let open = {
         let (socket, say) = (socket.clone(), say.clone());
         Callback::from(move |_| {
-            if let Err(error) = socket.open(&OpenOptions::new(server())) {
+            if let Err(error) = socket.open(server()) {
                 say.emit(format!("not opened: {error}"));
             }
         })
