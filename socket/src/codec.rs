@@ -8,7 +8,7 @@
 //! wrong with it.
 //!
 //! - [`Raw`]: frames as they are ([`Message`] both ways);
-//! - [`Json`] (feature `json`): JSON through serde, text frames out, text or binary in;
+//! - `Json` (feature `json`): JSON through serde, text frames out, text or binary in;
 //! - your own: implement [`Codec`] (the wslab app reads its JSON with `JSON.parse`, which
 //!   keeps serde out of its wasm).
 

@@ -16,7 +16,7 @@
 //! and an outbox, driven by the pure [`reconnect::Machine`]. [`use_socket`] is the hook a
 //! component uses to own either: [`SocketOptions`] with a [`reconnect::Policy`] make it
 //! reliable, and their [`Codec`] turns frames into typed values both ways ([`Raw`],
-//! [`Json`] with the `json` feature, or your own). A [`SharedSocket`] in a context provider
+//! `Json` with the `json` feature, or your own). A [`SharedSocket`] in a context provider
 //! is one socket for several components, each subscribed with [`use_shared_socket`] and a
 //! filter. A [`Tap`] given when a socket opens sees all of its traffic (see [`tap`]).
 //!
