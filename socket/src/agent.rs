@@ -221,6 +221,15 @@ impl SocketAgent {
     }
 
     /// [`Self::open_with_tap`] on `script`'s wire, if one is given.
+    // Without the `testing` feature no `Script` exists, and the scripted branch is dead.
+    #[cfg_attr(
+        not(feature = "testing"),
+        expect(
+            unreachable_code,
+            unused_variables,
+            reason = "no Script without `testing`"
+        )
+    )]
     pub(crate) fn open_on(
         options: &OpenOptions,
         on_event: Callback<SocketEvent>,

@@ -72,7 +72,8 @@ impl<C: Codec> SocketOptions<C> {
     }
 
     /// In a test: every socket is played by `script`, and a reliable one's timers run on
-    /// its clock (see [`crate::testing`]).
+    /// its clock (see [`crate::testing`]; feature `testing`).
+    #[cfg(feature = "testing")]
     pub fn scripted(mut self, script: Script) -> Self {
         self.script = Some(script);
         self
@@ -89,9 +90,112 @@ enum Current {
 struct Shared<C: Codec> {
     /// The latest render's options.
     options: RefCell<SocketOptions<C>>,
+    core: Core,
+}
+
+/// The part of a handle the codec does not touch, written once for every codec (a copy
+/// per codec would be code in every app's wasm for nothing).
+#[derive(Default)]
+struct Core {
     current: RefCell<Option<Current>>,
     /// What the last [`UseSocketHandle::open`] was given, for a plain reconnect.
     last: RefCell<Option<OpenOptions>>,
+}
+
+/// How to start a socket: what [`Core::start`] needs from the options, the codec already
+/// folded into the two callbacks.
+struct Start {
+    policy: Option<Policy>,
+    tap: Option<Tap>,
+    script: Option<Script>,
+    forward: Callback<SocketEvent>,
+    resume: Callback<(), Vec<Message>>,
+}
+
+impl Core {
+    fn disconnect(&self) {
+        let current = self.current.borrow_mut().take();
+        drop(current);
+    }
+
+    fn start(&self, options: OpenOptions, how: Start) -> Result<(), SocketError> {
+        options.validate()?;
+        self.disconnect();
+        *self.last.borrow_mut() = Some(options.clone());
+        let Start {
+            policy,
+            tap,
+            script,
+            forward,
+            resume,
+        } = how;
+        let current = match policy {
+            None => Current::Plain(SocketAgent::open_on(
+                &options,
+                forward,
+                tap,
+                script.as_ref(),
+            )?),
+            Some(policy) => {
+                let agent =
+                    ReliableAgent::start_on(options, policy, forward, Some(resume), tap, script);
+                agent.connect();
+                Current::Reliable(agent)
+            }
+        };
+        *self.current.borrow_mut() = Some(current);
+        Ok(())
+    }
+
+    fn send(&self, frame: Message) -> Result<(), SocketError> {
+        match self.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => agent.send(frame),
+            Some(Current::Reliable(agent)) => {
+                agent.send(frame);
+                Ok(())
+            }
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
+        CloseRequest::new(code, reason)?;
+        match self.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => agent.close(code, reason),
+            Some(Current::Reliable(agent)) => {
+                agent.close(code, reason);
+                Ok(())
+            }
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    /// Reconnects a reliable socket; `false` when there is none (the caller reopens).
+    fn reconnect_reliable(&self) -> bool {
+        if let Some(Current::Reliable(agent)) = self.current.borrow().as_ref() {
+            agent.connect();
+            return true;
+        }
+        false
+    }
+
+    fn simulate_offline(&self, offline: bool) -> Result<(), SocketError> {
+        match self.current.borrow().as_ref() {
+            Some(Current::Reliable(agent)) => {
+                agent.simulate_offline(offline);
+                Ok(())
+            }
+            Some(Current::Plain(_)) => Err(SocketError::NotReliable),
+            None => Err(SocketError::Ended),
+        }
+    }
+
+    fn info(&self) -> Option<SocketInfo> {
+        match self.current.borrow().as_ref() {
+            Some(Current::Plain(agent)) => Some(agent.info()),
+            _ => None,
+        }
+    }
 }
 
 impl<C: Codec> Shared<C> {
@@ -161,16 +265,14 @@ impl<C: Codec> UseSocketHandle<C> {
         Self {
             shared: Rc::new(Shared {
                 options: RefCell::new(options),
-                current: RefCell::new(None),
-                last: RefCell::new(None),
+                core: Core::default(),
             }),
         }
     }
 
     /// Drops the socket, which closes it with 1000; its late events never arrive.
     pub(crate) fn disconnect(&self) {
-        let current = self.shared.current.borrow_mut().take();
-        drop(current);
+        self.shared.core.disconnect();
     }
 
     /// Changes the options in place (a [`crate::SharedSocket`]'s, before it opens).
@@ -180,7 +282,7 @@ impl<C: Codec> UseSocketHandle<C> {
 
     /// Whether a socket is there (open or not, reconnecting or not).
     pub(crate) fn is_connected(&self) -> bool {
-        self.shared.current.borrow().is_some()
+        self.shared.core.current.borrow().is_some()
     }
 
     /// Opens a socket (a reliable one if the options have a policy, which then connects
@@ -192,46 +294,29 @@ impl<C: Codec> UseSocketHandle<C> {
     /// [`SocketError::InvalidProtocols`], as [`SocketAgent::open`]; nothing is opened then.
     /// An unreachable server is not an error here: it arrives as events.
     pub fn open(&self, options: impl Into<OpenOptions>) -> Result<(), SocketError> {
-        let options = options.into();
-        options.validate()?;
-        self.disconnect();
-        *self.shared.last.borrow_mut() = Some(options.clone());
         let weak = Rc::downgrade(&self.shared);
         let forward = Callback::from(move |event| {
             if let Some(shared) = weak.upgrade() {
                 shared.deliver(event);
             }
         });
-        let (policy, tap, script) = {
+        let weak = Rc::downgrade(&self.shared);
+        let resume = Callback::from(move |()| {
+            weak.upgrade()
+                .map(|shared| shared.resume_frames())
+                .unwrap_or_default()
+        });
+        let how = {
             let newest = self.shared.options.borrow();
-            (
-                newest.policy.clone(),
-                newest.tap.clone(),
-                newest.script.clone(),
-            )
-        };
-        let current = match policy {
-            None => Current::Plain(SocketAgent::open_on(
-                &options,
+            Start {
+                policy: newest.policy.clone(),
+                tap: newest.tap.clone(),
+                script: newest.script.clone(),
                 forward,
-                tap,
-                script.as_ref(),
-            )?),
-            Some(policy) => {
-                let weak = Rc::downgrade(&self.shared);
-                let resume = Callback::from(move |()| {
-                    weak.upgrade()
-                        .map(|shared| shared.resume_frames())
-                        .unwrap_or_default()
-                });
-                let agent =
-                    ReliableAgent::start_on(options, policy, forward, Some(resume), tap, script);
-                agent.connect();
-                Current::Reliable(agent)
+                resume,
             }
         };
-        *self.shared.current.borrow_mut() = Some(current);
-        Ok(())
+        self.shared.core.start(options.into(), how)
     }
 
     /// Sends `value`, encoded by the codec. A reliable socket that is not open keeps it in
@@ -243,14 +328,7 @@ impl<C: Codec> UseSocketHandle<C> {
     /// [`SocketError::NotOpen`] as a [`SocketEvent::Failed`].
     pub fn send(&self, value: C::Out) -> Result<(), SocketError> {
         let frame = self.shared.options.borrow().codec.encode(value)?;
-        match self.shared.current.borrow().as_ref() {
-            Some(Current::Plain(agent)) => agent.send(frame),
-            Some(Current::Reliable(agent)) => {
-                agent.send(frame);
-                Ok(())
-            }
-            None => Err(SocketError::Ended),
-        }
+        self.shared.core.send(frame)
     }
 
     /// `close(code, reason)`: starts the close handshake; a reliable socket then stays
@@ -261,15 +339,7 @@ impl<C: Codec> UseSocketHandle<C> {
     /// 123 UTF-8 bytes (the socket stays as it was); [`SocketError::Ended`] when there is
     /// no socket.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
-        CloseRequest::new(code, reason)?;
-        match self.shared.current.borrow().as_ref() {
-            Some(Current::Plain(agent)) => agent.close(code, reason),
-            Some(Current::Reliable(agent)) => {
-                agent.close(code, reason);
-                Ok(())
-            }
-            None => Err(SocketError::Ended),
-        }
+        self.shared.core.close(code, reason)
     }
 
     /// Connects again now: a reliable socket with its backoff reset (also after it gave up
@@ -278,11 +348,10 @@ impl<C: Codec> UseSocketHandle<C> {
     /// # Errors
     /// [`SocketError::Ended`] if nothing was opened yet; as [`Self::open`] for a plain one.
     pub fn reconnect(&self) -> Result<(), SocketError> {
-        if let Some(Current::Reliable(agent)) = self.shared.current.borrow().as_ref() {
-            agent.connect();
+        if self.shared.core.reconnect_reliable() {
             return Ok(());
         }
-        let last = self.shared.last.borrow().clone();
+        let last = self.shared.core.last.borrow().clone();
         match last {
             Some(options) => self.open(options),
             None => Err(SocketError::Ended),
@@ -297,24 +366,14 @@ impl<C: Codec> UseSocketHandle<C> {
     /// [`SocketError::NotReliable`] for a plain socket; [`SocketError::Ended`] when there
     /// is no socket.
     pub fn simulate_offline(&self, offline: bool) -> Result<(), SocketError> {
-        match self.shared.current.borrow().as_ref() {
-            Some(Current::Reliable(agent)) => {
-                agent.simulate_offline(offline);
-                Ok(())
-            }
-            Some(Current::Plain(_)) => Err(SocketError::NotReliable),
-            None => Err(SocketError::Ended),
-        }
+        self.shared.core.simulate_offline(offline)
     }
 
     /// The doc's properties (`readyState`, `url`, `protocol`, `bufferedAmount`) of a plain
     /// socket, read now; `None` without one. A reliable socket's come as events
     /// ([`SocketEvent::Ready`], [`SocketEvent::Buffered`]).
     pub fn info(&self) -> Option<SocketInfo> {
-        match self.shared.current.borrow().as_ref() {
-            Some(Current::Plain(agent)) => Some(agent.info()),
-            _ => None,
-        }
+        self.shared.core.info()
     }
 }
 
@@ -363,8 +422,7 @@ pub fn use_socket<C: Codec>(options: SocketOptions<C>) -> UseSocketHandle<C> {
         let shared = Rc::clone(&shared);
         use_effect_with((), move |()| {
             move || {
-                let current = shared.current.borrow_mut().take();
-                drop(current);
+                shared.core.disconnect();
                 // The callbacks may hold a handle (through a client object): let them go,
                 // so no cycle keeps the component's state alive after it is gone.
                 let mut options = shared.options.borrow_mut();

@@ -38,8 +38,11 @@ mod hook;
 mod reliable_agent;
 #[cfg(feature = "browser")]
 mod shared;
-#[cfg(feature = "browser")]
+#[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(all(feature = "browser", not(feature = "testing")))]
+#[path = "testing_off.rs"]
+mod testing;
 
 #[cfg(feature = "browser")]
 pub use agent::{SocketAgent, supported};

@@ -17,7 +17,6 @@ use crate::{
     hook::{SocketOptions, UseSocketHandle},
     reconnect::Policy,
     tap::Tap,
-    testing::Script,
     types::{OpenOptions, ReadyState, SocketError, SocketEvent},
 };
 
@@ -163,7 +162,8 @@ where
     }
 
     /// In a test: played by `script` (see [`SocketOptions::scripted`]); from the next open.
-    pub fn scripted(self, script: Script) -> Self {
+    #[cfg(feature = "testing")]
+    pub fn scripted(self, script: crate::testing::Script) -> Self {
         self.socket
             .configure(|options| options.script = Some(script));
         self

@@ -2,7 +2,7 @@
 //! events a component hears, a reliable socket's timers on the virtual clock, and one test
 //! written as a user of the crate would write it, of a component's page text.
 
-#![cfg(feature = "browser")]
+#![cfg(feature = "testing")]
 
 use std::{cell::RefCell, rc::Rc};
 

@@ -77,6 +77,9 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
                         "wslab-socket-example-echo",
                         "-p",
                         "wslab-socket-bench",
+                        // The harness and the codec behind features are linted too.
+                        "--features",
+                        "wslab-socket/testing,wslab-socket/json",
                         "--target",
                         "wasm32-unknown-unknown",
                     ],
@@ -114,11 +117,19 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
         ),
         (
             "wslab-socket (Chromium)",
-            Box::new(|name| wasm_suite(name, root, &env, "wslab-socket")),
+            // With its test harness, which the scripted-socket tests need.
+            Box::new(|name| {
+                wasm_suite(
+                    name,
+                    root,
+                    &env,
+                    &["-p", "wslab-socket", "--features", "testing,json"],
+                )
+            }),
         ),
         (
             "wasm components (Chromium)",
-            Box::new(|name| wasm_suite(name, root, &env, "wslab")),
+            Box::new(|name| wasm_suite(name, root, &env, &["-p", "wslab"])),
         ),
         (
             "end-to-end (Chromium)",
@@ -353,8 +364,9 @@ fn native_suite(name: &'static str, env: &Env, args: &[&str]) -> Outcome {
     suite(name, Instant::now(), &mut command, Zero::SuiteMustRun)
 }
 
-/// The wasm-bindgen-test tests of `package`, in headless Chromium, against a real server.
-fn wasm_suite(name: &'static str, root: &Path, env: &Env, package: &str) -> Outcome {
+/// The wasm-bindgen-test tests of a package (`-p NAME` and its features), in headless
+/// Chromium, against a real server.
+fn wasm_suite(name: &'static str, root: &Path, env: &Env, package: &[&str]) -> Outcome {
     let clock = Instant::now();
     let started = (|| {
         process::run_within(
@@ -380,16 +392,9 @@ fn wasm_suite(name: &'static str, root: &Path, env: &Env, package: &str) -> Outc
         name,
         clock,
         process::cargo(env)
-            .args([
-                "test",
-                "--no-fail-fast",
-                "-p",
-                package,
-                "--target",
-                "wasm32-unknown-unknown",
-                "--test",
-                "*",
-            ])
+            .args(["test", "--no-fail-fast"])
+            .args(package)
+            .args(["--target", "wasm32-unknown-unknown", "--test", "*"])
             .env("WSLAB_TEST_SERVER", format!("ws://{}", server.addr()))
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
         Zero::EveryBinaryMustRun,
