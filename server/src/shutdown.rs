@@ -8,13 +8,19 @@
 //!   also makes [`Shutdown::unavailable`] refuse new connections for a while.
 
 use std::{
-    sync::{Arc, Mutex},
+    future::{Future, poll_fn},
+    pin::pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Poll, Waker},
     time::Duration,
 };
 
 use axum::extract::ws::{CloseFrame, Message};
 use tokio::{sync::Notify, time::Instant};
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tokio_util::task::TaskTracker;
 use wslab_protocol::close;
 
 use crate::conn::{Conn, ReadError, Violation};
@@ -30,7 +36,8 @@ pub enum Ending {
     Graceful,
     /// Drop the TCP connection at once, without a close frame (fault injection).
     Drop,
-    /// Reading failed: close with this code and reason (see [`Ending::after_read_error`]).
+    /// Close with this code and reason: reading failed (see [`Ending::after_read_error`]),
+    /// or shutdown or a restart drill asks it.
     Refuse(u16, &'static str),
 }
 
@@ -69,12 +76,48 @@ impl From<()> for Ending {
     }
 }
 
+/// What the connections watch: shutdown and restart drills, as one word that each
+/// connection reads on every wake-up (an atomic load), and a [`Notify`] that wakes them
+/// when it changes.
+///
+/// A `CancellationToken` and a second `Notify` did the same in a `select!`, where every
+/// wake-up of every connection (one per message on `/echo`) polled both, each taking the
+/// waiters' lock; here a connection polls its `Notified` only when its waker changed.
+#[derive(Debug, Default)]
+struct Signal {
+    /// Bit 0: shutdown has begun. The rest: how many restart drills have started.
+    state: AtomicUsize,
+    notify: Notify,
+}
+
+impl Signal {
+    const SHUTDOWN: usize = 1;
+    const DRILL: usize = 2;
+
+    /// Changes the state, then wakes every connection to read it.
+    fn raise(&self, change: impl FnOnce(&AtomicUsize)) {
+        change(&self.state);
+        self.notify.notify_waiters();
+    }
+}
+
+/// How a connection is asked to close, if it is: what changed since `start` (a state of
+/// [`Signal`]).
+fn asked(start: usize, now: usize) -> Option<Ending> {
+    if now & Signal::SHUTDOWN != 0 {
+        Some(Ending::Refuse(close::GOING_AWAY, "server shutting down"))
+    } else if now != start {
+        Some(Ending::Refuse(close::SERVICE_RESTART, "service restart"))
+    } else {
+        None
+    }
+}
+
 /// Shared shutdown switch, restart drill, and the set of live connection tasks.
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {
-    token: CancellationToken,
+    signal: Arc<Signal>,
     tracker: TaskTracker,
-    restart: Arc<Notify>,
     unavailable_until: Arc<Mutex<Option<Instant>>>,
 }
 
@@ -86,19 +129,23 @@ impl Shutdown {
 
     /// Asks every connection to close with 1001.
     pub fn begin(&self) {
-        self.token.cancel();
+        self.signal.raise(|state| {
+            state.fetch_or(Signal::SHUTDOWN, Ordering::SeqCst);
+        });
     }
 
     /// Whether shutdown has begun.
     pub fn is_shutting_down(&self) -> bool {
-        self.token.is_cancelled()
+        self.signal.state.load(Ordering::SeqCst) & Signal::SHUTDOWN != 0
     }
 
     /// The restart drill: every connection of every endpoint is closed with 1012, and new
     /// ones are refused for `refuse_for`.
     pub fn restart_drill(&self, refuse_for: Duration) {
         *self.lock_unavailable() = Some(Instant::now() + refuse_for);
-        self.restart.notify_waiters();
+        self.signal.raise(|state| {
+            state.fetch_add(Signal::DRILL, Ordering::SeqCst);
+        });
         tracing::info!(
             ?refuse_for,
             "restart drill: closing every connection with 1012"
@@ -146,17 +193,42 @@ impl Shutdown {
         F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
     {
-        let token = self.token.clone();
-        let restart = Arc::clone(&self.restart);
+        let signal = Arc::clone(&self.signal);
         let work = self.tracker.track_future(async move {
-            let closing = tokio::select! {
-                ending = handler(&mut socket) => match ending.into() {
-                    Ending::Graceful => None,
-                    Ending::Drop => return,
-                    Ending::Refuse(code, reason) => Some((code, reason)),
-                },
-                () = token.cancelled() => Some((close::GOING_AWAY, "server shutting down")),
-                () = restart.notified() => Some((close::SERVICE_RESTART, "service restart")),
+            // Created before the state is first read: a Notified hears every
+            // `notify_waiters` from its creation on, so no change is missed between.
+            let mut notified = pin!(signal.notify.notified());
+            let start = signal.state.load(Ordering::SeqCst);
+            let ending = {
+                let mut handler = pin!(handler(&mut socket));
+                let mut registered: Option<Waker> = None;
+                poll_fn(|cx| {
+                    if let Some(close) = asked(start, signal.state.load(Ordering::SeqCst)) {
+                        return Poll::Ready(close);
+                    }
+                    if let Poll::Ready(ending) = handler.as_mut().poll(cx) {
+                        return Poll::Ready(ending.into());
+                    }
+                    // Only a new waker needs the Notified polled (which takes the waiters'
+                    // lock); the one it holds still wakes this task.
+                    if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        while notified.as_mut().poll(cx).is_ready() {
+                            if let Some(close) = asked(start, signal.state.load(Ordering::SeqCst)) {
+                                return Poll::Ready(close);
+                            }
+                            // A change from before `start`: listen again.
+                            notified.set(signal.notify.notified());
+                        }
+                        registered = Some(cx.waker().clone());
+                    }
+                    Poll::Pending
+                })
+                .await
+            };
+            let closing = match ending {
+                Ending::Graceful => None,
+                Ending::Drop => return,
+                Ending::Refuse(code, reason) => Some((code, reason)),
             };
             if let Some((code, reason)) = closing {
                 let frame = CloseFrame {
@@ -180,4 +252,27 @@ async fn finish_close(socket: &mut Conn) {
         while let Some(Ok(_)) = socket.recv().await {}
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_is_asked_to_close_only_by_what_changed_since_it_started() {
+        let idle = 2 * Signal::DRILL;
+        assert_eq!(asked(idle, idle), None);
+        assert_eq!(
+            asked(idle, idle + Signal::DRILL),
+            Some(Ending::Refuse(close::SERVICE_RESTART, "service restart"))
+        );
+        // Shutdown wins over a drill, and holds for connections started after it.
+        let down = idle + Signal::DRILL + Signal::SHUTDOWN;
+        for start in [idle, down] {
+            assert_eq!(
+                asked(start, down),
+                Some(Ending::Refuse(close::GOING_AWAY, "server shutting down"))
+            );
+        }
+    }
 }
