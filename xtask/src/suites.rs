@@ -96,6 +96,15 @@ pub fn test_all(root: &Path) -> Result<ExitCode> {
             }),
         ),
         (
+            "package (wslab-socket)",
+            // What crates.io would get builds on its own, outside the workspace.
+            Box::new(|name| {
+                let mut package = process::cargo(&env);
+                package.args(["package", "-p", "wslab-socket", "--allow-dirty"]);
+                check(name, &mut package)
+            }),
+        ),
+        (
             "wslab-socket core (native)",
             // Without the browser feature: the pure core builds and passes on its own.
             Box::new(|name| {
