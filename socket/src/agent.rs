@@ -1,11 +1,12 @@
 //! The service agent: one task owns a browser WebSocket; commands go in through a channel
 //! and every frame comes out, in order, as a [`SocketEvent`].
 //!
-//! gloo-net's `WebSocket` does the listening (its stream yields messages, errors and the
-//! close event in order). What gloo lacks comes from web-sys on the same socket: the `open`
-//! event (a gloo-events listener, removed when the task ends), `url`, `bufferedAmount`, and
-//! a close with code 1000 on drop (gloo's own drop closes without a code, which the server
-//! sees as 1005).
+//! The socket's four events (`open`, `message`, `error`, `close`) are heard by gloo-events
+//! listeners that the task owns (removed when it ends). Each listener only appends what it
+//! heard to the task's inbox and wakes the task; the task takes every frame that arrived
+//! since its last wake-up, in order. Frames are sent straight to the browser's socket. A
+//! dropped handle closes with code 1000 (a socket dropped without a code reaches the
+//! server as 1005).
 //!
 //! An optional [`Tap`] sees every data frame in both directions and each ready state, from
 //! the same task, in the order they happened (see [`crate::tap`]).
@@ -13,24 +14,28 @@
 //! Under a [`Script`] (see [`crate::testing`]) the same task runs on a scripted wire
 //! instead of the browser's socket: the component hears the same events in the same order.
 
-use std::{cell::Cell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    rc::Rc,
+    task::{Poll, Waker},
+};
 
 use crate::close::CloseRequest;
 use futures::{
-    FutureExt, SinkExt, StreamExt,
+    FutureExt, StreamExt,
     channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
-    future::Fuse,
+    future::{Fuse, FusedFuture},
     select_biased,
 };
 use gloo_events::EventListener;
-use gloo_net::websocket::{Message as GlooMessage, WebSocketError, futures::WebSocket};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::Callback;
 
 use crate::{
     tap::{Direction, Payload, Tap, TapEvent},
-    testing::{Script, Scripted},
+    testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
 };
 
@@ -51,8 +56,8 @@ enum Command {
 /// Handle to one socket and the task that owns it.
 ///
 /// Dropping the handle closes the socket with 1000 at once, stops event delivery (no late
-/// event from a dropped socket reaches the component), and ends the task, which drops
-/// gloo's socket and with it every listener and closure.
+/// event from a dropped socket reaches the component), and ends the task, which drops the
+/// socket's listeners and with them their closures.
 pub struct SocketAgent {
     commands: UnboundedSender<Command>,
     /// Read-only view of the socket for the doc's properties; the task does all I/O.
@@ -122,64 +127,125 @@ impl Link {
             Self::Scripted { script, index } => script.page_drops(*index),
         }
     }
-}
 
-/// Where the task's frames come from, and go.
-enum Wire {
-    Browser(WebSocket),
-    Scripted {
-        script: Script,
-        index: usize,
-        events: UnboundedReceiver<Scripted>,
-    },
-}
-
-/// What came in, from either wire.
-enum Incoming {
-    Frame(Message),
-    Error,
-    Closed(CloseEvent),
-    /// Nothing more will come.
-    End,
-}
-
-impl Wire {
-    async fn next(&mut self) -> Incoming {
+    /// Hands one frame to the socket.
+    fn send(&self, message: Message) -> Result<(), String> {
         match self {
-            Self::Browser(socket) => match socket.next().await {
-                Some(Ok(GlooMessage::Text(text))) => Incoming::Frame(Message::Text(text)),
-                Some(Ok(GlooMessage::Bytes(bytes))) => Incoming::Frame(Message::Bytes(bytes)),
-                Some(Err(WebSocketError::ConnectionClose(close))) => Incoming::Closed(CloseEvent {
-                    code: close.code,
-                    reason: close.reason,
-                    was_clean: close.was_clean,
-                }),
-                Some(Err(_)) => Incoming::Error,
-                None => Incoming::End,
-            },
-            Self::Scripted { events, .. } => match events.next().await {
-                Some(Scripted::Frame(message)) => Incoming::Frame(message),
-                Some(Scripted::Error) => Incoming::Error,
-                Some(Scripted::Closed(close)) => Incoming::Closed(close),
-                None => Incoming::End,
-            },
-        }
-    }
-
-    async fn send(&mut self, message: Message) -> Result<(), String> {
-        match self {
-            Self::Browser(socket) => {
-                let frame = match message {
-                    Message::Text(text) => GlooMessage::Text(text),
-                    Message::Bytes(bytes) => GlooMessage::Bytes(bytes),
-                };
-                socket.send(frame).await.map_err(|error| error.to_string())
+            Self::Browser(raw) => match &message {
+                Message::Text(text) => raw.send_with_str(text),
+                Message::Bytes(bytes) => raw.send_with_u8_array(bytes),
             }
-            Self::Scripted { script, index, .. } => {
+            .map_err(|error| js_message(&error)),
+            Self::Scripted { script, index } => {
                 script.record(*index, message);
                 Ok(())
             }
         }
+    }
+}
+
+/// What the socket said, from either wire, in the order it happened.
+pub(crate) enum Heard {
+    Opened,
+    Frame(Message),
+    Error,
+    Closed(CloseEvent),
+}
+
+/// What the browser's listeners heard and the task has not taken yet.
+#[derive(Default)]
+struct Inbox {
+    heard: VecDeque<Heard>,
+    /// The task, when it waits on an empty inbox.
+    waker: Option<Waker>,
+}
+
+/// Where the task's events come from.
+enum Wire {
+    Browser {
+        inbox: Rc<RefCell<Inbox>>,
+        /// Removed from the socket when the task ends.
+        _listeners: [EventListener; 4],
+    },
+    Scripted {
+        events: UnboundedReceiver<Heard>,
+    },
+}
+
+impl Wire {
+    /// Listens to `raw`'s four events, binary frames as `ArrayBuffer`s.
+    fn browser(raw: &web_sys::WebSocket) -> Self {
+        raw.set_binary_type(web_sys::BinaryType::Arraybuffer);
+        let inbox = Rc::new(RefCell::new(Inbox::default()));
+        let listen = |name: &'static str, hear: fn(&web_sys::Event) -> Heard| {
+            let inbox = Rc::clone(&inbox);
+            EventListener::new(raw, name, move |event| {
+                let waker = {
+                    let mut inbox = inbox.borrow_mut();
+                    inbox.heard.push_back(hear(event));
+                    inbox.waker.take()
+                };
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            })
+        };
+        let listeners = [
+            listen("open", |_| Heard::Opened),
+            listen("message", frame_of),
+            listen("error", |_| Heard::Error),
+            listen("close", |event| {
+                let close = event.unchecked_ref::<web_sys::CloseEvent>();
+                Heard::Closed(CloseEvent {
+                    code: close.code(),
+                    reason: close.reason(),
+                    was_clean: close.was_clean(),
+                })
+            }),
+        ];
+        Self::Browser {
+            inbox,
+            _listeners: listeners,
+        }
+    }
+
+    /// The next thing heard; `None` once nothing more can come.
+    async fn next(&mut self) -> Option<Heard> {
+        match self {
+            Self::Browser { inbox, .. } => {
+                futures::future::poll_fn(|cx| {
+                    let mut inbox = inbox.borrow_mut();
+                    match inbox.heard.pop_front() {
+                        Some(heard) => Poll::Ready(Some(heard)),
+                        None => {
+                            if !inbox
+                                .waker
+                                .as_ref()
+                                .is_some_and(|w| w.will_wake(cx.waker()))
+                            {
+                                inbox.waker = Some(cx.waker().clone());
+                            }
+                            Poll::Pending
+                        }
+                    }
+                })
+                .await
+            }
+            Self::Scripted { events } => events.next().await,
+        }
+    }
+}
+
+/// A `message` event's frame: text, or the bytes of an `ArrayBuffer`. Anything else (a
+/// `Blob`, if someone changed `binaryType`) is reported as an error, not dropped unseen.
+fn frame_of(event: &web_sys::Event) -> Heard {
+    let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
+    if let Some(text) = data.as_string() {
+        Heard::Frame(Message::Text(text))
+    } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+        Heard::Frame(Message::Bytes(js_sys::Uint8Array::new(buffer).to_vec()))
+    } else {
+        Heard::Error
     }
 }
 
@@ -239,17 +305,18 @@ impl SocketAgent {
         if let Some(script) = script {
             options.validate()?;
             let url = options.url.trim().to_owned();
-            let (index, opened, events) = script.connect(&url);
-            let wire = Wire::Scripted {
-                script: script.clone(),
-                index,
-                events,
-            };
+            let (index, events) = script.connect(&url);
             let link = Link::Scripted {
                 script: script.clone(),
                 index,
             };
-            return Ok(Self::start(wire, link, url, opened, None, on_event, tap));
+            return Ok(Self::start(
+                Wire::Scripted { events },
+                link,
+                url,
+                on_event,
+                tap,
+            ));
         }
         if !supported() {
             return Err(SocketError::Unsupported);
@@ -270,32 +337,11 @@ impl SocketAgent {
             url: options.url.clone(),
             problem: js_message(&error),
         })?;
-        // The open listener goes first so it is registered before anything can fire.
-        let (opened_tx, opened) = mpsc::unbounded();
-        let open_listener = EventListener::once(&raw, "open", move |_| {
-            let _ = opened_tx.unbounded_send(());
-        });
-        let socket = match WebSocket::try_from(raw.clone()) {
-            Ok(socket) => socket,
-            Err(error) => {
-                // Do not leave the half-set-up socket connecting with nobody listening.
-                let _ = raw.close();
-                return Err(SocketError::InvalidUrl {
-                    url: options.url.clone(),
-                    problem: error.to_string(),
-                });
-            }
-        };
-        let link = Link::Browser(raw.clone());
-        Ok(Self::start(
-            Wire::Browser(socket),
-            link,
-            raw.url(),
-            opened,
-            Some(open_listener),
-            on_event,
-            tap,
-        ))
+        // Listening starts before anything can fire: events are dispatched as tasks of
+        // their own, after this function has returned.
+        let wire = Wire::browser(&raw);
+        let url = raw.url();
+        Ok(Self::start(wire, Link::Browser(raw), url, on_event, tap))
     }
 
     /// Spawns the task on `wire`.
@@ -303,8 +349,6 @@ impl SocketAgent {
         wire: Wire,
         link: Link,
         url: String,
-        opened: UnboundedReceiver<()>,
-        open_listener: Option<EventListener>,
         on_event: Callback<SocketEvent>,
         tap: Option<Tap>,
     ) -> Self {
@@ -314,8 +358,6 @@ impl SocketAgent {
             wire,
             link: link.clone(),
             url,
-            _open_listener: open_listener,
-            opened,
             commands: command_rx,
             alive: Rc::clone(&alive),
             on_event,
@@ -389,8 +431,6 @@ struct Task {
     link: Link,
     /// The URL as opened (the browser's socket says its own).
     url: String,
-    _open_listener: Option<EventListener>,
-    opened: UnboundedReceiver<()>,
     commands: UnboundedReceiver<Command>,
     alive: Rc<Cell<bool>>,
     on_event: Callback<SocketEvent>,
@@ -401,8 +441,9 @@ struct Task {
 
 /// One thing the task woke up for.
 enum Wake {
-    Opened,
-    In(Incoming),
+    /// From the socket; `None` once nothing more can come.
+    Heard(Option<Heard>),
+    /// From the handle; `None` once it was dropped.
     Command(Option<Command>),
     BufferTick,
 }
@@ -416,38 +457,29 @@ impl Task {
         }
         let mut buffer_tick: Fuse<TimeoutFuture> = Fuse::terminated();
         loop {
-            // Biased: `open` is queued before any message, so it is delivered first.
+            // Biased: what the socket said comes before the next command, so a command
+            // meets the state the component last heard of.
             let wake = select_biased! {
-                opened = self.opened.next() => match opened {
-                    Some(()) => Wake::Opened,
-                    None => continue,
-                },
-                incoming = self.wire.next().fuse() => Wake::In(incoming),
+                heard = self.wire.next().fuse() => Wake::Heard(heard),
                 command = self.commands.next() => Wake::Command(command),
                 () = buffer_tick => Wake::BufferTick,
             };
             let event = match wake {
-                Wake::Opened => {
+                Wake::Heard(Some(Heard::Opened)) => {
                     let info = self.link.info(&self.url);
                     Some(SocketEvent::Open {
                         url: info.url,
                         protocol: info.protocol,
                     })
                 }
-                Wake::In(Incoming::Frame(message)) => Some(SocketEvent::Message(message)),
-                Wake::In(Incoming::Closed(close)) => Some(SocketEvent::Close(close)),
-                Wake::In(Incoming::Error) => Some(SocketEvent::Error),
+                Wake::Heard(Some(Heard::Frame(message))) => Some(SocketEvent::Message(message)),
+                Wake::Heard(Some(Heard::Closed(close))) => Some(SocketEvent::Close(close)),
+                Wake::Heard(Some(Heard::Error)) => Some(SocketEvent::Error),
                 // The close event was the last thing the wire had to say.
-                Wake::In(Incoming::End) => return,
+                Wake::Heard(None) => return,
                 // The handle was dropped: it already closed the socket with 1000.
                 Wake::Command(None) => return,
-                Wake::Command(Some(Command::Send(message))) => {
-                    let event = self.send(message).await;
-                    if self.buffered > 0 {
-                        buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
-                    }
-                    event
-                }
+                Wake::Command(Some(Command::Send(message))) => self.send(message),
                 Wake::Command(Some(Command::Close(request))) => {
                     match self.link.close(request.code(), request.reason()) {
                         Ok(()) => {
@@ -457,14 +489,12 @@ impl Task {
                         Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(error))),
                     }
                 }
-                Wake::BufferTick => {
-                    let event = self.buffered_news();
-                    if self.buffered > 0 {
-                        buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
-                    }
-                    event
-                }
+                Wake::BufferTick => self.buffered_news(),
             };
+            // One timer at a time, re-armed only once it fired: not one per frame sent.
+            if self.buffered > 0 && buffer_tick.is_terminated() {
+                buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
+            }
             if !self.alive.get() {
                 return;
             }
@@ -479,7 +509,7 @@ impl Task {
                 }
                 let closed = matches!(event, SocketEvent::Close(_));
                 self.on_event.emit(event);
-                // The close is the last event (a browser socket's stream ends after it).
+                // The close is the last event the browser sends.
                 if closed {
                     return;
                 }
@@ -513,17 +543,17 @@ impl Task {
     }
 
     /// Sends one frame if the socket is open; what changed, or what went wrong, if anything.
-    async fn send(&mut self, message: Message) -> Option<SocketEvent> {
+    fn send(&mut self, message: Message) -> Option<SocketEvent> {
         let state = self.link.ready_state();
         if state != ReadyState::Open {
             return Some(SocketEvent::Failed(SocketError::NotOpen(state)));
         }
-        // Copied for the tap before the wire takes the message; reported once it is sent.
+        // Copied for the tap before the socket takes the message; reported once it is sent.
         let tapped = self
             .tap
             .is_some()
             .then(|| TapEvent::Frame(Direction::Out, Payload::from(&message)));
-        match self.wire.send(message).await {
+        match self.link.send(message) {
             Ok(()) => {
                 if let Some(event) = tapped {
                     self.report(|| event);

@@ -19,7 +19,7 @@ use std::{
 use futures::{
     FutureExt, StreamExt,
     channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
-    future::Fuse,
+    future::{Fuse, FusedFuture},
     select_biased,
 };
 use gloo_events::EventListener;
@@ -190,19 +190,27 @@ struct Task {
 impl Task {
     async fn run(mut self) {
         let _listeners = self.listen_to_the_network();
+        // The wait for the machine's deadline, kept while the deadline stays the same: a
+        // frame that changes nothing costs no new browser timer.
+        let mut armed: Option<Millis> = None;
+        let mut timer: Fuse<Timer> = Fuse::terminated();
         loop {
             let deadline = self.machine.deadline();
-            let mut timer: Fuse<Timer> = match (deadline, &self.script) {
-                (Some(at), Some(script)) => Timer::Scripted(script.sleep_until(at)).fuse(),
-                (Some(at), None) => {
-                    // setTimeout takes a signed 32-bit delay (gloo passes it `as i32`):
-                    // a longer wait would wrap negative and fire at once, in a loop.
-                    let max = i32::MAX.unsigned_abs();
-                    let wait = at.saturating_sub(clock_ms()).min(u64::from(max));
-                    Timer::Browser(TimeoutFuture::new(u32::try_from(wait).unwrap_or(max))).fuse()
-                }
-                (None, _) => Fuse::terminated(),
-            };
+            if deadline != armed || timer.is_terminated() {
+                armed = deadline;
+                timer = match (deadline, &self.script) {
+                    (Some(at), Some(script)) => Timer::Scripted(script.sleep_until(at)).fuse(),
+                    (Some(at), None) => {
+                        // setTimeout takes a signed 32-bit delay (gloo passes it `as i32`):
+                        // a longer wait would wrap negative and fire at once, in a loop.
+                        let max = i32::MAX.unsigned_abs();
+                        let wait = at.saturating_sub(clock_ms()).min(u64::from(max));
+                        Timer::Browser(TimeoutFuture::new(u32::try_from(wait).unwrap_or(max)))
+                            .fuse()
+                    }
+                    (None, _) => Fuse::terminated(),
+                };
+            }
             let wake = select_biased! {
                 wake = self.wakes.next() => match wake {
                     Some(wake) => Some(wake),

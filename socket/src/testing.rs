@@ -30,24 +30,18 @@ use std::{cell::RefCell, rc::Rc};
 use futures::channel::{mpsc, oneshot};
 
 use crate::{
+    agent::Heard,
     close::NORMAL,
     reconnect::Millis,
     types::{CloseEvent, Message, ReadyState},
 };
 
-/// What the scripted server does to one socket.
-pub(crate) enum Scripted {
-    Frame(Message),
-    Error,
-    Closed(CloseEvent),
-}
-
 /// One socket the page opened, as the script sees it.
 struct Connection {
     url: String,
     state: ReadyState,
-    opened: Option<mpsc::UnboundedSender<()>>,
-    events: mpsc::UnboundedSender<Scripted>,
+    /// What the socket's task hears, as from a browser's socket.
+    events: mpsc::UnboundedSender<Heard>,
     sent: Vec<Message>,
 }
 
@@ -124,9 +118,7 @@ impl Script {
         self.with_newest(|c| {
             if c.state == ReadyState::Connecting {
                 c.state = ReadyState::Open;
-                if let Some(opened) = c.opened.take() {
-                    let _ = opened.unbounded_send(());
-                }
+                let _ = c.events.unbounded_send(Heard::Opened);
             }
         });
     }
@@ -136,7 +128,7 @@ impl Script {
         let frame = frame.into();
         self.with_newest(|c| {
             if c.state == ReadyState::Open {
-                let _ = c.events.unbounded_send(Scripted::Frame(frame));
+                let _ = c.events.unbounded_send(Heard::Frame(frame));
             }
         });
     }
@@ -155,7 +147,7 @@ impl Script {
     pub fn drop_connection(&self) {
         self.with_newest(|c| {
             if c.state != ReadyState::Closed {
-                let _ = c.events.unbounded_send(Scripted::Error);
+                let _ = c.events.unbounded_send(Heard::Error);
             }
         });
         self.end_newest(CloseEvent {
@@ -206,33 +198,24 @@ impl Script {
         self.with_newest(|c| {
             if c.state != ReadyState::Closed {
                 c.state = ReadyState::Closed;
-                let _ = c.events.unbounded_send(Scripted::Closed(close));
+                let _ = c.events.unbounded_send(Heard::Closed(close));
             }
         });
     }
 
     // The agents' side.
 
-    /// A new socket to `url`: its index, and where its open and its events come from.
-    pub(crate) fn connect(
-        &self,
-        url: &str,
-    ) -> (
-        usize,
-        mpsc::UnboundedReceiver<()>,
-        mpsc::UnboundedReceiver<Scripted>,
-    ) {
-        let (opened_tx, opened) = mpsc::unbounded();
+    /// A new socket to `url`: its index, and where its events come from.
+    pub(crate) fn connect(&self, url: &str) -> (usize, mpsc::UnboundedReceiver<Heard>) {
         let (events_tx, events) = mpsc::unbounded();
         let mut state = self.state.borrow_mut();
         state.connections.push(Connection {
             url: url.to_owned(),
             state: ReadyState::Connecting,
-            opened: Some(opened_tx),
             events: events_tx,
             sent: Vec::new(),
         });
-        (state.connections.len() - 1, opened, events)
+        (state.connections.len() - 1, events)
     }
 
     /// Socket `index`'s URL.
@@ -268,7 +251,7 @@ impl Script {
             && c.state != ReadyState::Closed
         {
             c.state = ReadyState::Closed;
-            let _ = c.events.unbounded_send(Scripted::Closed(CloseEvent {
+            let _ = c.events.unbounded_send(Heard::Closed(CloseEvent {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,

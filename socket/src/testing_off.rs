@@ -5,31 +5,17 @@
 use futures::channel::{mpsc, oneshot};
 
 use crate::{
+    agent::Heard,
     reconnect::Millis,
-    types::{CloseEvent, Message, ReadyState},
+    types::{Message, ReadyState},
 };
-
-/// What the scripted server does to one socket (never made without `testing`).
-#[expect(dead_code, reason = "the agent matches on it; nothing makes one")]
-pub(crate) enum Scripted {
-    Frame(Message),
-    Error,
-    Closed(CloseEvent),
-}
 
 /// No script without the `testing` feature: this type has no values.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Script {}
 
 impl Script {
-    pub(crate) fn connect(
-        &self,
-        _url: &str,
-    ) -> (
-        usize,
-        mpsc::UnboundedReceiver<()>,
-        mpsc::UnboundedReceiver<Scripted>,
-    ) {
+    pub(crate) fn connect(&self, _url: &str) -> (usize, mpsc::UnboundedReceiver<Heard>) {
         match *self {}
     }
 

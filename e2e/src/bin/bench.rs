@@ -14,8 +14,9 @@
 //! the HTTP cache disabled so every load fetches and compiles the wasm again.
 //!
 //! `wslab-bench socket`: echo round trips per second through wslab-socket (plain and
-//! reliable sockets, and the Json codec, on the page of `socket/examples/bench`) beside a plain JavaScript
-//! `WebSocket` on the same page and server, with 1 and with 64 frames in flight.
+//! reliable sockets, and the Json codec, on the page of `socket/examples/bench`) beside a plain
+//! JavaScript `WebSocket` and a bare web-sys client without the crate, on the same page and
+//! server, with 1 and with 64 frames in flight.
 //!
 //! `wslab-bench chat`: the chat page joined to a room that a feeder client (tokio-tungstenite,
 //! loopback) fills to 1,000, 10,000 and 100,000 lines; at each size it prints the message rows
@@ -574,6 +575,10 @@ const JS_ROUND_TRIPS: &str = "const [url, json, inflight, count, done] = argumen
 const CRATE_ROUND_TRIPS: &str = "const [url, mode, inflight, count, done] = arguments;\
     window.wasmBindings.round_trips(url, mode, inflight, count).then(done, e => done(String(e)));";
 
+/// The reference without the crate: the bench page's web-sys client.
+const BARE_ROUND_TRIPS: &str = "const [url, inflight, count, done] = arguments;\
+    window.wasmBindings.bare_round_trips(url, inflight, count).then(done, e => done(String(e)));";
+
 /// `wslab-bench socket`: echo round trips per second in headless Chromium, through
 /// wslab-socket (plain and reliable sockets, and plain with the `Json` codec) beside a
 /// plain JavaScript `WebSocket` on the same page and the same server (raw frames, and
@@ -605,6 +610,7 @@ fn socket() -> Result<()> {
         let value = match client {
             "js" => page.execute_async(JS_ROUND_TRIPS, json!([url, false, inflight, count]))?,
             "js-json" => page.execute_async(JS_ROUND_TRIPS, json!([url, true, inflight, count]))?,
+            "bare" => page.execute_async(BARE_ROUND_TRIPS, json!([url, inflight, count]))?,
             mode => page.execute_async(CRATE_ROUND_TRIPS, json!([url, mode, inflight, count]))?,
         };
         let ms = value
@@ -612,7 +618,7 @@ fn socket() -> Result<()> {
             .with_context(|| format!("{client} with {inflight} in flight: {value}"))?;
         Ok(f64::from(count) * 1000.0 / ms)
     };
-    const CLIENTS: [&str; 5] = ["js", "plain", "reliable", "js-json", "json"];
+    const CLIENTS: [&str; 6] = ["js", "bare", "plain", "reliable", "js-json", "json"];
     // Warm up each client (JIT, wasm tiering) before anything is counted.
     for client in CLIENTS {
         run(client, 64, 5_000)?;
@@ -622,9 +628,11 @@ fn socket() -> Result<()> {
          on loopback, median of {SOCKET_REPEATS} runs, the clients taking turns"
     );
     println!(
-        "{:>9}  {:>9}  {:>14}  {:>6}  {:>17}  {:>6}  {:>12}  {:>13}  {:>6}",
+        "{:>9}  {:>9}  {:>15}  {:>6}  {:>14}  {:>6}  {:>17}  {:>6}  {:>12}  {:>13}  {:>6}",
         "in flight",
         "plain JS",
+        "wasm, no crate",
+        "ratio",
         "crate, plain",
         "ratio",
         "crate, reliable",
@@ -635,19 +643,20 @@ fn socket() -> Result<()> {
     );
     let mut worst = f64::INFINITY;
     for (inflight, count) in SOCKET_RUNS {
-        let mut rates: [Vec<f64>; 5] = Default::default();
+        let mut rates: [Vec<f64>; 6] = Default::default();
         for _ in 0..SOCKET_REPEATS {
             for (i, client) in CLIENTS.iter().enumerate() {
                 rates[i].push(run(client, inflight, count)?);
             }
         }
-        let [js, plain, reliable, js_json, json] = rates.map(|mut r| {
+        let [js, bare, plain, reliable, js_json, json] = rates.map(|mut r| {
             r.sort_by(f64::total_cmp);
             percentile(&r, 50.0)
         });
         worst = worst.min(plain / js).min(reliable / js).min(json / js_json);
         println!(
-            "{inflight:>9}  {js:>9.0}  {plain:>14.0}  {:>5.2}×  {reliable:>17.0}  {:>5.2}×  {js_json:>12.0}  {json:>13.0}  {:>5.2}×",
+            "{inflight:>9}  {js:>9.0}  {bare:>15.0}  {:>5.2}×  {plain:>14.0}  {:>5.2}×  {reliable:>17.0}  {:>5.2}×  {js_json:>12.0}  {json:>13.0}  {:>5.2}×",
+            bare / js,
             plain / js,
             reliable / js,
             json / js_json
