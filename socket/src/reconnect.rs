@@ -375,15 +375,18 @@ impl Machine {
                 }
             }
             Input::Frame { id, text } => {
-                let reply = self.policy.heartbeat.as_ref().map(|h| h.reply.clone());
+                let is_reply = matches!(
+                    (&self.policy.heartbeat, &text),
+                    (Some(heartbeat), Some(text)) if *text == heartbeat.reply
+                );
                 let closing = self.status == Status::Closing;
                 if let Some(slot) = self.current(id) {
                     // While closing, frames do not put off the close handshake's deadline.
                     if !closing {
                         slot.silent_since = None;
                     }
-                    if let (Some(at), Some(reply), Some(text)) = (slot.ping_at, reply, text)
-                        && text == reply
+                    if let Some(at) = slot.ping_at
+                        && is_reply
                     {
                         slot.ping_at = None;
                         effects.push(Effect::Pong {

@@ -55,9 +55,16 @@ enum Wake {
 /// stretch a 1 s backoff into hours; forward, it would find a healthy socket silent.
 /// `Date.now()` only where there is no `performance`.
 pub fn clock_ms() -> Millis {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+    thread_local! {
+        // Looked up once: the driver reads the clock on every input.
+        static PERFORMANCE: Option<web_sys::Performance> =
+            web_sys::window().and_then(|w| w.performance());
+    }
+    PERFORMANCE
+        .with(|p| {
+            p.as_ref()
+                .map_or_else(js_sys::Date::now, web_sys::Performance::now)
+        })
         .max(0.0) as Millis
 }
 
@@ -299,9 +306,13 @@ impl Task {
                         Some(Input::Opened(id))
                     }
                     SocketEvent::Message(message) => {
+                        // The machine reads the text only to spot a heartbeat reply: with no
+                        // heartbeat, no copy of each frame.
                         let text = match message {
-                            Message::Text(text) => Some(text.clone()),
-                            Message::Bytes(_) => None,
+                            Message::Text(text) if self.machine.policy().heartbeat.is_some() => {
+                                Some(text.clone())
+                            }
+                            _ => None,
                         };
                         Some(Input::Frame { id, text })
                     }
