@@ -3,8 +3,8 @@
 //!
 //! The socket's four events (`open`, `message`, `error`, `close`) are heard by gloo-events
 //! listeners that the task owns (removed when it ends). Each listener only appends what it
-//! heard to the task's inbox and wakes the task; the task takes every frame that arrived
-//! since its last wake-up, in order. Frames are sent straight to the browser's socket. A
+//! heard to the task's inbox and wakes the task, which takes everything there, in order,
+//! before it waits again. Frames are sent straight to the browser's socket. A
 //! dropped handle closes with code 1000 (a socket dropped without a code reaches the
 //! server as 1005).
 //!
