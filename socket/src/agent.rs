@@ -34,6 +34,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::Callback;
 
 use crate::{
+    run,
     tap::{Direction, Payload, Tap, TapEvent},
     testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
@@ -185,8 +186,9 @@ impl Wire {
                     inbox.heard.push_back(hear(event));
                     inbox.waker.take()
                 };
+                // The task runs now, inside this dispatch (see `crate::run`).
                 if let Some(waker) = waker {
-                    waker.wake();
+                    run::heard(|| waker.wake());
                 }
             })
         };
@@ -367,7 +369,7 @@ impl SocketAgent {
         if let Some(tap) = &tap {
             tap.emit(TapEvent::State(ReadyState::Connecting));
         }
-        wasm_bindgen_futures::spawn_local(task.run());
+        run::spawn(task.run());
         Self {
             commands,
             link,

@@ -37,6 +37,8 @@ mod hook;
 #[cfg(feature = "browser")]
 mod reliable_agent;
 #[cfg(feature = "browser")]
+mod run;
+#[cfg(feature = "browser")]
 mod shared;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -29,6 +29,7 @@ use yew::Callback;
 use crate::{
     agent::SocketAgent,
     reconnect::{Effect, Input, Machine, Millis, Policy, Told},
+    run,
     tap::Tap,
     testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketEvent},
@@ -137,7 +138,7 @@ impl ReliableAgent {
             told: Told::default(),
             script,
         };
-        wasm_bindgen_futures::spawn_local(task.run());
+        run::spawn(task.run());
         Self { commands, alive }
     }
 

@@ -1,0 +1,140 @@
+//! How the crate's two tasks (the socket agent's, the reliable driver's) are run: like
+//! `wasm_bindgen_futures::spawn_local`, except that a wake-up from the crate's own code is
+//! polled at once, in the call that woke it, instead of on a later microtask.
+//!
+//! "The crate's own code" is an event heard by a socket's listeners (see
+//! [`heard`]) or the poll of one of its tasks. So a frame reaches the component inside the
+//! browser's `message` dispatch, and a frame the component sends from its callback is on
+//! the wire before that dispatch returns: no microtask hop per frame, and for a reliable
+//! socket none between the socket's task and the driver's either.
+//!
+//! Anything else that wakes a task (a component's `send` from a click, a timer, a script
+//! in a test) is polled on a microtask as before: a `send` or `close` from a click handler
+//! never calls back into the page before it returns. A task woken while it is being polled is polled
+//! again once that poll returns: a task is never polled inside itself.
+//!
+//! A task is registered until its future ends; both of the crate's tasks end when their
+//! handle is dropped.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+    sync::Arc,
+    task::{Context, Wake, Waker},
+};
+
+type Boxed = Pin<Box<dyn Future<Output = ()>>>;
+
+/// One task: its future (taken when it ends) and what its wakers ask of it.
+struct Slot {
+    future: RefCell<Option<Boxed>>,
+    waker: Waker,
+    /// Being polled now: a wake-up only asks for another poll.
+    polling: Cell<bool>,
+    /// Woken while being polled.
+    again: Cell<bool>,
+    /// A poll on a microtask is already on its way.
+    queued: Cell<bool>,
+}
+
+thread_local! {
+    static TASKS: RefCell<HashMap<u64, Rc<Slot>>> = RefCell::default();
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+    /// Above zero while the crate's own code runs: a listener, or a task's poll.
+    static OWN_CODE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A task's waker: only its id, so it is `Send` and `Sync` with no unsafe code; the task
+/// itself stays on this thread, in `TASKS`.
+struct Id(u64);
+
+impl Wake for Id {
+    fn wake(self: Arc<Self>) {
+        woken(self.0);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        woken(self.0);
+    }
+}
+
+/// Starts `future`; its first poll is on a microtask, so nothing it says reaches a callback
+/// before the caller has its handle.
+pub(crate) fn spawn(future: impl Future<Output = ()> + 'static) {
+    let id = NEXT_ID.with(|next| next.replace(next.get() + 1));
+    let slot = Rc::new(Slot {
+        future: RefCell::new(Some(Box::pin(future))),
+        waker: Waker::from(Arc::new(Id(id))),
+        polling: Cell::new(false),
+        again: Cell::new(false),
+        queued: Cell::new(false),
+    });
+    TASKS.with(|tasks| tasks.borrow_mut().insert(id, slot));
+    defer(id);
+}
+
+/// Runs `hear` (a listener's body) as the crate's own code: a task it wakes is polled in
+/// this call.
+pub(crate) fn heard<T>(hear: impl FnOnce() -> T) -> T {
+    OWN_CODE.with(|depth| depth.set(depth.get() + 1));
+    let result = hear();
+    OWN_CODE.with(|depth| depth.set(depth.get() - 1));
+    result
+}
+
+fn woken(id: u64) {
+    if OWN_CODE.with(Cell::get) > 0 {
+        poll(id);
+    } else {
+        defer(id);
+    }
+}
+
+/// Polls task `id` on a microtask, once however often it is asked before then.
+fn defer(id: u64) {
+    let Some(slot) = slot(id) else { return };
+    if !slot.queued.replace(true) {
+        wasm_bindgen_futures::spawn_local(async move {
+            slot.queued.set(false);
+            poll(id);
+        });
+    }
+}
+
+fn slot(id: u64) -> Option<Rc<Slot>> {
+    TASKS.with(|tasks| tasks.borrow().get(&id).cloned())
+}
+
+/// Polls task `id` now, and again while it was woken during the poll; if it is being
+/// polled already, only asks for that.
+fn poll(id: u64) {
+    let Some(slot) = slot(id) else { return };
+    if slot.polling.replace(true) {
+        slot.again.set(true);
+        return;
+    }
+    let done = heard(|| {
+        let mut context = Context::from_waker(&slot.waker);
+        loop {
+            slot.again.set(false);
+            let ready = slot
+                .future
+                .borrow_mut()
+                .as_mut()
+                .is_none_or(|future| future.as_mut().poll(&mut context).is_ready());
+            if ready || !slot.again.get() {
+                break ready;
+            }
+        }
+    });
+    slot.polling.set(false);
+    if done {
+        // Out of the registry first: whatever the future's drop wakes finds it gone.
+        TASKS.with(|tasks| tasks.borrow_mut().remove(&id));
+        let future = slot.future.borrow_mut().take();
+        drop(future);
+    }
+}
