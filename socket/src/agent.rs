@@ -2,11 +2,11 @@
 //! and every frame comes out, in order, as a [`SocketEvent`].
 //!
 //! The socket's four events (`open`, `message`, `error`, `close`) are heard by gloo-events
-//! listeners that the task owns (removed when it ends). Each listener only appends what it
-//! heard to the task's inbox and wakes the task, which takes everything there, in order,
-//! before it waits again. Frames are sent straight to the browser's socket. A
-//! dropped handle closes with code 1000 (a socket dropped without a code reaches the
-//! server as 1005).
+//! listeners that the task owns (removed when it ends). Each listener only queues what it
+//! heard for the task, which runs at once, inside the browser's dispatch (see
+//! [`crate::run`]), and takes everything queued, in order, before it waits again. Frames
+//! are sent straight to the browser's socket. A dropped handle closes with code 1000 (a
+//! socket dropped without a code reaches the server as 1005).
 //!
 //! An optional [`Tap`] sees every data frame in both directions and each ready state, from
 //! the same task, in the order they happened (see [`crate::tap`]).
@@ -14,17 +14,11 @@
 //! Under a [`Script`] (see [`crate::testing`]) the same task runs on a scripted wire
 //! instead of the browser's socket: the component hears the same events in the same order.
 
-use std::{
-    cell::{Cell, RefCell},
-    collections::VecDeque,
-    rc::Rc,
-    task::{Poll, Waker},
-};
+use std::{cell::Cell, rc::Rc};
 
 use crate::close::CloseRequest;
 use futures::{
     FutureExt, StreamExt,
-    channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
     future::{Fuse, FusedFuture},
     select_biased,
 };
@@ -34,7 +28,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::Callback;
 
 use crate::{
-    run,
+    run::{self, Receiver, Sender},
     tap::{Direction, Payload, Tap, TapEvent},
     testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
@@ -60,7 +54,7 @@ enum Command {
 /// event from a dropped socket reaches the component), and ends the task, which drops the
 /// socket's listeners and with them their closures.
 pub struct SocketAgent {
-    commands: UnboundedSender<Command>,
+    commands: Sender<Command>,
     /// Read-only view of the socket for the doc's properties; the task does all I/O.
     link: Link,
     alive: Rc<Cell<bool>>,
@@ -153,43 +147,27 @@ pub(crate) enum Heard {
     Closed(CloseEvent),
 }
 
-/// What the browser's listeners heard and the task has not taken yet.
-#[derive(Default)]
-struct Inbox {
-    heard: VecDeque<Heard>,
-    /// The task, when it waits on an empty inbox.
-    waker: Option<Waker>,
-}
-
-/// Where the task's events come from.
-enum Wire {
-    Browser {
-        inbox: Rc<RefCell<Inbox>>,
-        /// Removed from the socket when the task ends.
-        _listeners: [EventListener; 4],
-    },
-    Scripted {
-        events: UnboundedReceiver<Heard>,
-    },
+/// Where the task's events come from: the browser socket's listeners, or a script.
+struct Wire {
+    heard: Receiver<Heard>,
+    /// The browser socket's listeners, removed from it when the task ends (none for a
+    /// script).
+    _listeners: Option<[EventListener; 4]>,
 }
 
 impl Wire {
     /// Listens to `raw`'s four events, binary frames as `ArrayBuffer`s.
     fn browser(raw: &web_sys::WebSocket) -> Self {
         raw.set_binary_type(web_sys::BinaryType::Arraybuffer);
-        let inbox = Rc::new(RefCell::new(Inbox::default()));
+        let (inbox, heard) = run::queue();
         let listen = |name: &'static str, hear: fn(&web_sys::Event) -> Heard| {
-            let inbox = Rc::clone(&inbox);
+            let inbox = inbox.clone();
             EventListener::new(raw, name, move |event| {
-                let waker = {
-                    let mut inbox = inbox.borrow_mut();
-                    inbox.heard.push_back(hear(event));
-                    inbox.waker.take()
-                };
-                // The task runs now, inside this dispatch (see `crate::run`).
-                if let Some(waker) = waker {
-                    run::heard(|| waker.wake());
-                }
+                // The task runs now, inside this dispatch (see `crate::run`); once it has
+                // ended nothing is listening, and what was heard is dropped.
+                run::heard(|| {
+                    let _ = inbox.send(hear(event));
+                });
             })
         };
         let listeners = [
@@ -205,35 +183,9 @@ impl Wire {
                 })
             }),
         ];
-        Self::Browser {
-            inbox,
-            _listeners: listeners,
-        }
-    }
-
-    /// The next thing heard; `None` once nothing more can come.
-    async fn next(&mut self) -> Option<Heard> {
-        match self {
-            Self::Browser { inbox, .. } => {
-                futures::future::poll_fn(|cx| {
-                    let mut inbox = inbox.borrow_mut();
-                    match inbox.heard.pop_front() {
-                        Some(heard) => Poll::Ready(Some(heard)),
-                        None => {
-                            if !inbox
-                                .waker
-                                .as_ref()
-                                .is_some_and(|w| w.will_wake(cx.waker()))
-                            {
-                                inbox.waker = Some(cx.waker().clone());
-                            }
-                            Poll::Pending
-                        }
-                    }
-                })
-                .await
-            }
-            Self::Scripted { events } => events.next().await,
+        Self {
+            heard,
+            _listeners: Some(listeners),
         }
     }
 }
@@ -313,7 +265,10 @@ impl SocketAgent {
                 index,
             };
             return Ok(Self::start(
-                Wire::Scripted { events },
+                Wire {
+                    heard: events,
+                    _listeners: None,
+                },
                 link,
                 url,
                 on_event,
@@ -354,7 +309,7 @@ impl SocketAgent {
         on_event: Callback<SocketEvent>,
         tap: Option<Tap>,
     ) -> Self {
-        let (commands, command_rx) = mpsc::unbounded();
+        let (commands, command_rx) = run::queue();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
             wire,
@@ -385,7 +340,7 @@ impl SocketAgent {
     /// reported as [`SocketEvent::Failed`] with [`SocketError::NotOpen`].
     pub fn send(&self, message: Message) -> Result<(), SocketError> {
         self.commands
-            .unbounded_send(Command::Send(message))
+            .send(Command::Send(message))
             .map_err(|_| SocketError::Ended)
     }
 
@@ -397,7 +352,7 @@ impl SocketAgent {
     pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
         let request = CloseRequest::new(code, reason)?;
         self.commands
-            .unbounded_send(Command::Close(request))
+            .send(Command::Close(request))
             .map_err(|_| SocketError::Ended)
     }
 
@@ -418,7 +373,7 @@ impl Drop for SocketAgent {
         self.alive.set(false);
         // Synchronous, so the server sees 1000 even if the page is going away.
         self.link.drop_now();
-        self.commands.close_channel();
+        self.commands.close();
         // The task says nothing more, so the tap learns the end here (a socket abandoned
         // or replaced gets no close event).
         if let Some(tap) = &self.tap {
@@ -433,7 +388,7 @@ struct Task {
     link: Link,
     /// The URL as opened (the browser's socket says its own).
     url: String,
-    commands: UnboundedReceiver<Command>,
+    commands: Receiver<Command>,
     alive: Rc<Cell<bool>>,
     on_event: Callback<SocketEvent>,
     tap: Option<Tap>,
@@ -462,7 +417,7 @@ impl Task {
             // Biased: what the socket said comes before the next command, so a command
             // meets the state the component last heard of.
             let wake = select_biased! {
-                heard = self.wire.next().fuse() => Wake::Heard(heard),
+                heard = self.wire.heard.next() => Wake::Heard(heard),
                 command = self.commands.next() => Wake::Command(command),
                 () = buffer_tick => Wake::BufferTick,
             };

@@ -18,7 +18,6 @@ use std::{
 
 use futures::{
     FutureExt, StreamExt,
-    channel::mpsc::{self, UnboundedReceiver, UnboundedSender},
     future::{Fuse, FusedFuture},
     select_biased,
 };
@@ -29,7 +28,7 @@ use yew::Callback;
 use crate::{
     agent::SocketAgent,
     reconnect::{Effect, Input, Machine, Millis, Policy, Told},
-    run,
+    run::{self, Receiver, Sender},
     tap::Tap,
     testing::Script,
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketEvent},
@@ -92,7 +91,7 @@ impl Future for Timer {
 
 /// Handle to a reliable connection; dropping it closes the socket (1000) and ends the task.
 pub struct ReliableAgent {
-    commands: UnboundedSender<Wake>,
+    commands: Sender<Wake>,
     alive: Rc<Cell<bool>>,
 }
 
@@ -122,7 +121,7 @@ impl ReliableAgent {
         tap: Option<Tap>,
         script: Option<Script>,
     ) -> Self {
-        let (commands, wakes) = mpsc::unbounded();
+        let (commands, wakes) = run::queue();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
             options,
@@ -144,37 +143,33 @@ impl ReliableAgent {
 
     /// Connects (again), with the backoff reset.
     pub fn connect(&self) {
-        let _ = self
-            .commands
-            .unbounded_send(Wake::Command(Command::Connect));
+        let _ = self.commands.send(Wake::Command(Command::Connect));
     }
 
     /// Closes with `code` and `reason`; it never reconnects after this.
     pub fn close(&self, code: u16, reason: &str) {
         let _ = self
             .commands
-            .unbounded_send(Wake::Command(Command::Close(code, reason.to_owned())));
+            .send(Wake::Command(Command::Close(code, reason.to_owned())));
     }
 
     /// Sends `message` now if open, else queues it in the outbox.
     pub fn send(&self, message: Message) {
-        let _ = self
-            .commands
-            .unbounded_send(Wake::Command(Command::Send(message)));
+        let _ = self.commands.send(Wake::Command(Command::Send(message)));
     }
 
     /// Simulates the network going away (`true`) or coming back.
     pub fn simulate_offline(&self, offline: bool) {
         let _ = self
             .commands
-            .unbounded_send(Wake::Command(Command::SimulateOffline(offline)));
+            .send(Wake::Command(Command::SimulateOffline(offline)));
     }
 }
 
 impl Drop for ReliableAgent {
     fn drop(&mut self) {
         self.alive.set(false);
-        self.commands.close_channel();
+        self.commands.close();
     }
 }
 
@@ -182,8 +177,8 @@ struct Task {
     options: OpenOptions,
     machine: Machine,
     socket: Option<(u64, SocketAgent)>,
-    wakes: UnboundedReceiver<Wake>,
-    sender: UnboundedSender<Wake>,
+    wakes: Receiver<Wake>,
+    sender: Sender<Wake>,
     on_event: Callback<SocketEvent>,
     resume: Option<Callback<(), Vec<Message>>>,
     tap: Option<Tap>,
@@ -348,7 +343,7 @@ impl Task {
                     drop(self.socket.take());
                     let sender = self.sender.clone();
                     let forward = Callback::from(move |event| {
-                        let _ = sender.unbounded_send(Wake::Socket(id, event));
+                        let _ = sender.send(Wake::Socket(id, event));
                     });
                     match SocketAgent::open_on(
                         &self.options,
@@ -406,7 +401,7 @@ impl Task {
         for (name, input) in [("online", Input::Online), ("offline", Input::Offline)] {
             let sender = self.sender.clone();
             listeners.push(EventListener::new(&window, name, move |_| {
-                let _ = sender.unbounded_send(Wake::Network(input.clone()));
+                let _ = sender.send(Wake::Network(input.clone()));
             }));
         }
         if let Some(document) = window.document() {
@@ -417,13 +412,13 @@ impl Task {
                 "visibilitychange",
                 move |_| {
                     if !watched.hidden() {
-                        let _ = sender.unbounded_send(Wake::Network(Input::Visible));
+                        let _ = sender.send(Wake::Network(Input::Visible));
                     }
                 },
             ));
         }
         if !window.navigator().on_line() {
-            let _ = self.sender.unbounded_send(Wake::Network(Input::Offline));
+            let _ = self.sender.send(Wake::Network(Input::Offline));
         }
         listeners
     }

@@ -138,3 +138,127 @@ fn poll(id: u64) {
         drop(future);
     }
 }
+
+/// An unbounded queue between the crate's own code on this one thread: the socket's
+/// listeners or a handle on one side, a task on the other. What `futures`' mpsc channel
+/// does for the crate, without a node allocated per item or a lock: a `VecDeque` and the
+/// waiting task's waker.
+pub(crate) fn queue<T>() -> (Sender<T>, Receiver<T>) {
+    let state = Rc::new(RefCell::new(QueueState {
+        items: std::collections::VecDeque::new(),
+        waker: None,
+        closed: false,
+    }));
+    (
+        Sender(Rc::clone(&state)),
+        Receiver {
+            state,
+            ended: false,
+        },
+    )
+}
+
+struct QueueState<T> {
+    items: std::collections::VecDeque<T>,
+    /// The task, while it waits on an empty queue.
+    waker: Option<Waker>,
+    /// No more items: a sender closed it, or the receiver is gone.
+    closed: bool,
+}
+
+/// The sending side of a [`queue`]; clones send to the same queue.
+pub(crate) struct Sender<T>(Rc<RefCell<QueueState<T>>>);
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
+impl<T> Sender<T> {
+    /// Queues `item` and wakes the receiving task; gives `item` back once the queue is
+    /// closed.
+    pub(crate) fn send(&self, item: T) -> Result<(), T> {
+        let waker = {
+            let mut state = self.0.borrow_mut();
+            if state.closed {
+                return Err(item);
+            }
+            state.items.push_back(item);
+            state.waker.take()
+        };
+        // Outside the borrow: the task may be polled in this call.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Closes the queue: the receiver takes what is queued, then ends.
+    pub(crate) fn close(&self) {
+        let waker = {
+            let mut state = self.0.borrow_mut();
+            state.closed = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The receiving side of a [`queue`]: a stream of its items, ending once it is closed and
+/// empty. Dropping it closes the queue.
+pub(crate) struct Receiver<T> {
+    state: Rc<RefCell<QueueState<T>>>,
+    ended: bool,
+}
+
+impl<T> futures::Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> std::task::Poll<Option<T>> {
+        use std::task::Poll;
+        let next = {
+            let mut state = self.state.borrow_mut();
+            match state.items.pop_front() {
+                Some(item) => Poll::Ready(Some(item)),
+                None if state.closed => Poll::Ready(None),
+                None => {
+                    if !state
+                        .waker
+                        .as_ref()
+                        .is_some_and(|w| w.will_wake(cx.waker()))
+                    {
+                        state.waker = Some(cx.waker().clone());
+                    }
+                    Poll::Pending
+                }
+            }
+        };
+        if matches!(next, Poll::Ready(None)) {
+            self.ended = true;
+        }
+        next
+    }
+}
+
+impl<T> futures::stream::FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        // What nobody will take is dropped now (outside the borrow), not with the last
+        // sender.
+        let unread = {
+            let mut state = self.state.borrow_mut();
+            state.closed = true;
+            state.waker = None;
+            std::mem::take(&mut state.items)
+        };
+        drop(unread);
+    }
+}

@@ -27,12 +27,13 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use futures::channel::{mpsc, oneshot};
+use futures::channel::oneshot;
 
 use crate::{
     agent::Heard,
     close::NORMAL,
     reconnect::Millis,
+    run::{self, Receiver, Sender},
     types::{CloseEvent, Message, ReadyState},
 };
 
@@ -41,7 +42,7 @@ struct Connection {
     url: String,
     state: ReadyState,
     /// What the socket's task hears, as from a browser's socket.
-    events: mpsc::UnboundedSender<Heard>,
+    events: Sender<Heard>,
     sent: Vec<Message>,
 }
 
@@ -118,7 +119,7 @@ impl Script {
         self.with_newest(|c| {
             if c.state == ReadyState::Connecting {
                 c.state = ReadyState::Open;
-                let _ = c.events.unbounded_send(Heard::Opened);
+                let _ = c.events.send(Heard::Opened);
             }
         });
     }
@@ -128,7 +129,7 @@ impl Script {
         let frame = frame.into();
         self.with_newest(|c| {
             if c.state == ReadyState::Open {
-                let _ = c.events.unbounded_send(Heard::Frame(frame));
+                let _ = c.events.send(Heard::Frame(frame));
             }
         });
     }
@@ -147,7 +148,7 @@ impl Script {
     pub fn drop_connection(&self) {
         self.with_newest(|c| {
             if c.state != ReadyState::Closed {
-                let _ = c.events.unbounded_send(Heard::Error);
+                let _ = c.events.send(Heard::Error);
             }
         });
         self.end_newest(CloseEvent {
@@ -198,7 +199,7 @@ impl Script {
         self.with_newest(|c| {
             if c.state != ReadyState::Closed {
                 c.state = ReadyState::Closed;
-                let _ = c.events.unbounded_send(Heard::Closed(close));
+                let _ = c.events.send(Heard::Closed(close));
             }
         });
     }
@@ -206,8 +207,8 @@ impl Script {
     // The agents' side.
 
     /// A new socket to `url`: its index, and where its events come from.
-    pub(crate) fn connect(&self, url: &str) -> (usize, mpsc::UnboundedReceiver<Heard>) {
-        let (events_tx, events) = mpsc::unbounded();
+    pub(crate) fn connect(&self, url: &str) -> (usize, Receiver<Heard>) {
+        let (events_tx, events) = run::queue();
         let mut state = self.state.borrow_mut();
         state.connections.push(Connection {
             url: url.to_owned(),
@@ -251,7 +252,7 @@ impl Script {
             && c.state != ReadyState::Closed
         {
             c.state = ReadyState::Closed;
-            let _ = c.events.unbounded_send(Heard::Closed(CloseEvent {
+            let _ = c.events.send(Heard::Closed(CloseEvent {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,

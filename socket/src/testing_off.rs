@@ -2,11 +2,12 @@
 //! exist, so every scripted branch of the agents is unreachable and leaves the build (an
 //! app's wasm carries no test harness).
 
-use futures::channel::{mpsc, oneshot};
+use futures::channel::oneshot;
 
 use crate::{
     agent::Heard,
     reconnect::Millis,
+    run::Receiver,
     types::{Message, ReadyState},
 };
 
@@ -15,7 +16,7 @@ use crate::{
 pub(crate) enum Script {}
 
 impl Script {
-    pub(crate) fn connect(&self, _url: &str) -> (usize, mpsc::UnboundedReceiver<Heard>) {
+    pub(crate) fn connect(&self, _url: &str) -> (usize, Receiver<Heard>) {
         match *self {}
     }
 
