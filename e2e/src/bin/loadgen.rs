@@ -36,6 +36,7 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, Utf8Bytes},
 };
+use wslab_e2e::cpu_seconds;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -382,39 +383,6 @@ async fn echo(
             .filter(|cpu| *cpu > 0.0)
             .map(|cpu| messages as f64 / cpu),
     }))
-}
-
-/// User + system CPU time of process `pid` so far, in seconds (`/proc/PID/stat`, in clock
-/// ticks of `getconf CLK_TCK`).
-fn cpu_seconds(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .with_context(|| format!("read /proc/{pid}/stat (has the server exited?)"))?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .context("unexpected /proc/PID/stat")?;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks = |i: usize| -> Result<f64> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .context("no CPU times in /proc/PID/stat")
-    };
-    Ok((ticks(11)? + ticks(12)?) / clock_ticks())
-}
-
-/// Clock ticks per second (`getconf CLK_TCK`; 100 if it cannot be asked).
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|ticks| *ticks > 0.0)
-        .unwrap_or(100.0)
 }
 
 /// One closed loop: send, wait for the echo, repeat until `end`. Counts the round trips
