@@ -748,8 +748,8 @@ fn socket() -> Result<()> {
         );
     }
     println!(
-        "goal: the crate at ≥ 0.9× plain JavaScript: {} (lowest {worst:.2}×; per renderer \
-         CPU-second, lowest {worst_cpu:.2}×)",
+        "goal: the crate at ≥ 0.9× plain JavaScript: {} (lowest {worst:.3}×; per renderer \
+         CPU-second, lowest {worst_cpu:.3}×)",
         if worst >= 0.9 { "met" } else { "not met" }
     );
     Ok(())
