@@ -18,7 +18,7 @@
 
 use std::{
     pin::Pin,
-    task::{Context, Poll, ready},
+    task::{Context, Poll, Waker, ready},
     time::Duration,
 };
 
@@ -66,6 +66,10 @@ struct Pings {
     unsent: bool,
     /// A ping was queued and still has to be flushed.
     unflushed: bool,
+    /// The waker the timer was last polled with. While the task's waker stays the same
+    /// and the timer has not fired, it needs no poll: polling a `Sleep` re-registers its
+    /// waker every time, once per message.
+    polled_with: Option<Waker>,
 }
 
 /// An upgraded WebSocket under the server's limits (see the module docs).
@@ -90,6 +94,7 @@ impl Conn {
                 timer: Box::pin(tokio::time::sleep_until(now + interval)),
                 unsent: false,
                 unflushed: false,
+                polled_with: None,
             }
         });
         let rate = limits
@@ -141,7 +146,7 @@ impl Conn {
 
     /// Sends a due ping and flushes it, as far as the socket allows without waiting.
     fn poll_ping(&mut self, cx: &mut Context<'_>) -> Result<(), axum::Error> {
-        let Some(pings) = self.pings.as_mut() else {
+        let Some(pings) = self.pings.as_mut().filter(|p| p.unsent || p.unflushed) else {
             return Ok(());
         };
         if pings.unsent {
@@ -170,6 +175,15 @@ impl Conn {
         let Some(pings) = self.pings.as_mut() else {
             return Ok(());
         };
+        let same_waker = pings
+            .polled_with
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if same_waker && !pings.timer.is_elapsed() {
+            return Ok(());
+        }
+        pings.polled_with = Some(cx.waker().clone());
+        // A timer just reset is polled again here, which registers it for its new instant.
         while pings.timer.as_mut().poll(cx).is_ready() {
             match pings.keepalive.tick(Instant::now()) {
                 Tick::Wait(at) => pings.timer.as_mut().reset(at),
