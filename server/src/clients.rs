@@ -118,7 +118,7 @@ impl Clients {
         });
         let outcome = if entry.open >= limits.max_connections {
             Err(OverLimit::Connections)
-        } else if !entry.handshakes.take(now) {
+        } else if !entry.handshakes.take(|| now) {
             Err(OverLimit::Handshakes(
                 entry.handshakes.until_next().min(MAX_RETRY_AFTER),
             ))

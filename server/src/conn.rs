@@ -199,11 +199,16 @@ impl Conn {
 
     /// Notes a message that arrived: life for the keepalive, a token from the bucket.
     fn arrived(&mut self) -> Result<(), Violation> {
-        let now = Instant::now();
-        if let Some(pings) = self.pings.as_mut() {
+        // The keepalive needs the time of every message; the bucket only when it runs short.
+        let now = self.pings.as_mut().map(|pings| {
+            let now = Instant::now();
             pings.keepalive.seen(now);
-        }
-        let within = self.rate.as_mut().is_none_or(|bucket| bucket.take(now));
+            now
+        });
+        let within = self
+            .rate
+            .as_mut()
+            .is_none_or(|bucket| bucket.take(|| now.unwrap_or_else(Instant::now)));
         if within {
             Ok(())
         } else {

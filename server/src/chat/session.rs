@@ -111,7 +111,7 @@ pub(super) async fn run<R: Rooms>(socket: &mut Conn, hub: &R) -> Ending {
             };
             // Every other frame counts against the rate, binary ones included. Each answer
             // gets room in the queue first (see `Answers`).
-            if !bucket.take(Instant::now()) {
+            if !bucket.take(Instant::now) {
                 strikes += 1;
                 if strikes >= limits.rate_strikes {
                     return ReaderEnd::Flooding;
