@@ -339,6 +339,12 @@ impl SocketAgent {
     /// [`SocketError::Ended`] once the connection is over. Sending while not open is
     /// reported as [`SocketEvent::Failed`] with [`SocketError::NotOpen`].
     pub fn send(&self, message: Message) -> Result<(), SocketError> {
+        // The page's call: its task runs later unless it is running now (see `crate::run`).
+        run::outside(|| self.send_now(message))
+    }
+
+    /// [`Self::send`] from one of the crate's tasks: the socket's task runs in this call.
+    pub(crate) fn send_now(&self, message: Message) -> Result<(), SocketError> {
         self.commands
             .send(Command::Send(message))
             .map_err(|_| SocketError::Ended)
@@ -350,6 +356,11 @@ impl SocketAgent {
     /// [`SocketError::Close`] if the code is not 1000 or 3000–4999 or the reason exceeds 123
     /// UTF-8 bytes (the socket stays as it was); [`SocketError::Ended`] once it is over.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), SocketError> {
+        run::outside(|| self.close_now(code, reason))
+    }
+
+    /// [`Self::close`] from one of the crate's tasks: the socket's task runs in this call.
+    pub(crate) fn close_now(&self, code: u16, reason: &str) -> Result<(), SocketError> {
         let request = CloseRequest::new(code, reason)?;
         self.commands
             .send(Command::Close(request))
@@ -408,10 +419,7 @@ enum Wake {
 impl Task {
     async fn run(mut self) {
         // The tap heard `Connecting` from `open`; the component hears it first thing here.
-        if self.alive.get() {
-            self.on_event
-                .emit(SocketEvent::Ready(ReadyState::Connecting));
-        }
+        self.tell(SocketEvent::Ready(ReadyState::Connecting));
         let mut buffer_tick: Fuse<TimeoutFuture> = Fuse::terminated();
         loop {
             // Biased: what the socket said comes before the next command, so a command
@@ -432,7 +440,7 @@ impl Task {
                 Wake::Heard(Some(Heard::Frame(message))) => Some(SocketEvent::Message(message)),
                 Wake::Heard(Some(Heard::Closed(close))) => Some(SocketEvent::Close(close)),
                 Wake::Heard(Some(Heard::Error)) => Some(SocketEvent::Error),
-                // The close event was the last thing the wire had to say.
+                // The wire's queue ended (it does not while the task holds its senders).
                 Wake::Heard(None) => return,
                 // The handle was dropped: it already closed the socket with 1000.
                 Wake::Command(None) => return,
@@ -465,7 +473,7 @@ impl Task {
                     _ => {}
                 }
                 let closed = matches!(event, SocketEvent::Close(_));
-                self.on_event.emit(event);
+                self.tell(event);
                 // The close is the last event the browser sends.
                 if closed {
                     return;
@@ -477,7 +485,15 @@ impl Task {
     /// The socket is now in `state`: the tap and the component hear it, in that order.
     fn enter(&self, state: ReadyState) {
         self.report(|| TapEvent::State(state));
-        self.on_event.emit(SocketEvent::Ready(state));
+        self.tell(SocketEvent::Ready(state));
+    }
+
+    /// Hands `event` to the component while the handle is held: a component that drops it
+    /// on hearing one event (`Ready(Closed)`, say) hears nothing after.
+    fn tell(&self, event: SocketEvent) {
+        if self.alive.get() {
+            self.on_event.emit(event);
+        }
     }
 
     /// Tells the tap, if there is one and the handle is still held; `event` is only built

@@ -143,26 +143,29 @@ impl ReliableAgent {
 
     /// Connects (again), with the backoff reset.
     pub fn connect(&self) {
-        let _ = self.commands.send(Wake::Command(Command::Connect));
+        self.command(Command::Connect);
     }
 
     /// Closes with `code` and `reason`; it never reconnects after this.
     pub fn close(&self, code: u16, reason: &str) {
-        let _ = self
-            .commands
-            .send(Wake::Command(Command::Close(code, reason.to_owned())));
+        self.command(Command::Close(code, reason.to_owned()));
     }
 
     /// Sends `message` now if open, else queues it in the outbox.
     pub fn send(&self, message: Message) {
-        let _ = self.commands.send(Wake::Command(Command::Send(message)));
+        self.command(Command::Send(message));
     }
 
     /// Simulates the network going away (`true`) or coming back.
     pub fn simulate_offline(&self, offline: bool) {
-        let _ = self
-            .commands
-            .send(Wake::Command(Command::SimulateOffline(offline)));
+        self.command(Command::SimulateOffline(offline));
+    }
+
+    /// The page's call: the driver runs later unless it is running now (see `crate::run`).
+    fn command(&self, command: Command) {
+        run::outside(|| {
+            let _ = self.commands.send(Wake::Command(command));
+        });
     }
 }
 
@@ -238,6 +241,14 @@ impl Task {
         }
     }
 
+    /// Hands `event` to the component while the handle is held: a component that drops it
+    /// on hearing one event hears nothing after, even of the same wake-up.
+    fn tell(&self, event: SocketEvent) {
+        if self.alive.get() {
+            self.on_event.emit(event);
+        }
+    }
+
     /// The time on the clock the task runs on.
     fn now(&self) -> Millis {
         self.script.as_ref().map_or_else(clock_ms, Script::now)
@@ -247,10 +258,10 @@ impl Task {
     fn tell_changes(&mut self) {
         let (status, outbox) = self.told.news(&self.machine);
         if let Some(status) = status {
-            self.on_event.emit(SocketEvent::Status(status));
+            self.tell(SocketEvent::Status(status));
         }
         if let Some((pending, dropped)) = outbox {
-            self.on_event.emit(SocketEvent::Outbox { pending, dropped });
+            self.tell(SocketEvent::Outbox { pending, dropped });
         }
     }
 
@@ -271,8 +282,8 @@ impl Task {
                             reason: "network offline (simulated)".into(),
                             was_clean: false,
                         };
-                        self.on_event.emit(SocketEvent::Ready(ReadyState::Closed));
-                        self.on_event.emit(SocketEvent::Close(close));
+                        self.tell(SocketEvent::Ready(ReadyState::Closed));
+                        self.tell(SocketEvent::Close(close));
                         let effects = self.machine.handle(self.now(), Input::Offline);
                         self.carry_out(effects);
                         return Some(Input::Closed { id, code: 1006 });
@@ -296,7 +307,7 @@ impl Task {
                         // The session first, then (through the machine) the outbox.
                         if let (Some(resume), Some((_, agent))) = (&self.resume, &self.socket) {
                             for message in resume.emit(()) {
-                                let _ = agent.send(message);
+                                let _ = agent.send_now(message);
                             }
                         }
                         Some(Input::Opened(id))
@@ -328,7 +339,7 @@ impl Task {
                     (SocketEvent::Message(Message::Text(text)), Some(h)) if *text == h.reply
                 );
                 if !is_reply {
-                    self.on_event.emit(event);
+                    self.tell(event);
                 }
                 input
             }
@@ -353,7 +364,7 @@ impl Task {
                     ) {
                         Ok(agent) => self.socket = Some((id, agent)),
                         Err(error) => {
-                            self.on_event.emit(SocketEvent::Failed(error));
+                            self.tell(SocketEvent::Failed(error));
                             // A URL the browser refuses will not work later either.
                             let effects = self
                                 .machine
@@ -365,9 +376,9 @@ impl Task {
                 Effect::Close { id, code, reason } => {
                     if let Some((current, agent)) = &self.socket
                         && *current == id
-                        && let Err(error) = agent.close(code, &reason)
+                        && let Err(error) = agent.close_now(code, &reason)
                     {
-                        self.on_event.emit(SocketEvent::Failed(error));
+                        self.tell(SocketEvent::Failed(error));
                     }
                 }
                 Effect::Abandon(id) => {
@@ -378,21 +389,22 @@ impl Task {
                     {
                         self.socket = None;
                     }
-                    self.on_event.emit(SocketEvent::Abandoned);
+                    self.tell(SocketEvent::Abandoned);
                 }
-                Effect::Pong { rtt } => self.on_event.emit(SocketEvent::Pong { rtt }),
+                Effect::Pong { rtt } => self.tell(SocketEvent::Pong { rtt }),
                 Effect::Send { id, message } => {
                     if let Some((current, agent)) = &self.socket
                         && *current == id
                     {
-                        let _ = agent.send(message);
+                        let _ = agent.send_now(message);
                     }
                 }
             }
         }
     }
 
-    /// `online` / `offline` on the window, `visibilitychange` on the document.
+    /// `online` / `offline` on the window, `visibilitychange` on the document. Rare events:
+    /// unlike the socket's listeners they wake the driver for a microtask (see `crate::run`).
     fn listen_to_the_network(&self) -> Vec<EventListener> {
         let mut listeners = Vec::new();
         let Some(window) = web_sys::window() else {

@@ -2,19 +2,22 @@
 //! `wasm_bindgen_futures::spawn_local`, except that a wake-up from the crate's own code is
 //! polled at once, in the call that woke it, instead of on a later microtask.
 //!
-//! "The crate's own code" is an event heard by a socket's listeners (see
-//! [`heard`]) or the poll of one of its tasks. So a frame reaches the component inside the
-//! browser's `message` dispatch, and a frame the component sends from its callback is on
-//! the wire before that dispatch returns: no microtask hop per frame, and for a reliable
-//! socket none between the socket's task and the driver's either.
+//! "The crate's own code" is an event heard by a socket's listeners (see [`heard`]) or the
+//! poll of one of its tasks (the reliable driver sending on its socket, say). So a frame
+//! reaches the component inside the browser's `message` dispatch, and a frame the component
+//! sends from its callback is on the wire before that dispatch returns: no microtask hop per
+//! frame, and for a reliable socket none between the socket's task and the driver's either.
 //!
-//! Anything else that wakes a task (a component's `send` from a click, a timer, a script
-//! in a test) is polled on a microtask as before: a `send` or `close` from a click handler
-//! never calls back into the page before it returns. A task woken while it is being polled is polled
-//! again once that poll returns: a task is never polled inside itself.
+//! A task woken while it is being polled is polled again once that poll returns, never
+//! inside itself: that is how a callback's `send` on the socket that called it goes out at
+//! once. Anything else that wakes a task (a timer, a script in a test, and every method of
+//! the public handles, which run as the page's code: see [`outside`]) has it polled on a
+//! microtask. So no `send`, `close` or drop calls back into the page before it returns,
+//! even when made from inside another socket's callback.
 //!
-//! A task is registered until its future ends; both of the crate's tasks end when their
-//! handle is dropped.
+//! A future that wakes itself in its own poll and returns `Pending` is polled again at
+//! once, in a loop; neither of the crate's tasks does. A task is registered until its
+//! future ends; both of the crate's tasks end when their handle is dropped.
 
 use std::{
     cell::{Cell, RefCell},
@@ -30,6 +33,7 @@ type Boxed = Pin<Box<dyn Future<Output = ()>>>;
 
 /// One task: its future (taken when it ends) and what its wakers ask of it.
 struct Slot {
+    id: u64,
     future: RefCell<Option<Boxed>>,
     waker: Waker,
     /// Being polled now: a wake-up only asks for another poll.
@@ -61,62 +65,95 @@ impl Wake for Id {
     }
 }
 
+/// Sets `OWN_CODE` for as long as it lives, and puts back what was there when dropped
+/// (a panic included).
+struct Depth(u32);
+
+impl Depth {
+    fn set(depth: impl FnOnce(u32) -> u32) -> Self {
+        Self(OWN_CODE.with(|own| own.replace(depth(own.get()))))
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        OWN_CODE.with(|own| own.set(self.0));
+    }
+}
+
 /// Starts `future`; its first poll is on a microtask, so nothing it says reaches a callback
 /// before the caller has its handle.
 pub(crate) fn spawn(future: impl Future<Output = ()> + 'static) {
     let id = NEXT_ID.with(|next| next.replace(next.get() + 1));
     let slot = Rc::new(Slot {
+        id,
         future: RefCell::new(Some(Box::pin(future))),
         waker: Waker::from(Arc::new(Id(id))),
         polling: Cell::new(false),
         again: Cell::new(false),
         queued: Cell::new(false),
     });
-    TASKS.with(|tasks| tasks.borrow_mut().insert(id, slot));
-    defer(id);
+    TASKS.with(|tasks| tasks.borrow_mut().insert(id, Rc::clone(&slot)));
+    defer(slot);
 }
 
 /// Runs `hear` (a listener's body) as the crate's own code: a task it wakes is polled in
 /// this call.
 pub(crate) fn heard<T>(hear: impl FnOnce() -> T) -> T {
-    OWN_CODE.with(|depth| depth.set(depth.get() + 1));
-    let result = hear();
-    OWN_CODE.with(|depth| depth.set(depth.get() - 1));
-    result
+    let _depth = Depth::set(|depth| depth + 1);
+    hear()
+}
+
+/// Runs `call` (a handle's method, which the page may call from inside an event) as the
+/// page's code: a task it wakes that is not running already waits for a microtask, so no
+/// callback runs before `call` returns.
+pub(crate) fn outside<T>(call: impl FnOnce() -> T) -> T {
+    let _depth = Depth::set(|_| 0);
+    call()
 }
 
 fn woken(id: u64) {
-    if OWN_CODE.with(Cell::get) > 0 {
-        poll(id);
+    let Some(slot) = TASKS.with(|tasks| tasks.borrow().get(&id).cloned()) else {
+        return;
+    };
+    if slot.polling.get() {
+        slot.again.set(true);
+    } else if OWN_CODE.with(Cell::get) > 0 {
+        poll(&slot);
     } else {
-        defer(id);
+        defer(slot);
     }
 }
 
-/// Polls task `id` on a microtask, once however often it is asked before then.
-fn defer(id: u64) {
-    let Some(slot) = slot(id) else { return };
+/// Polls `slot` on a microtask, once however often it is asked before then.
+fn defer(slot: Rc<Slot>) {
     if !slot.queued.replace(true) {
         wasm_bindgen_futures::spawn_local(async move {
             slot.queued.set(false);
-            poll(id);
+            poll(&slot);
         });
     }
 }
 
-fn slot(id: u64) -> Option<Rc<Slot>> {
-    TASKS.with(|tasks| tasks.borrow().get(&id).cloned())
+/// Marks a slot as being polled for as long as it lives (a panic included).
+struct Polling<'a>(&'a Slot);
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        self.0.polling.set(false);
+    }
 }
 
-/// Polls task `id` now, and again while it was woken during the poll; if it is being
-/// polled already, only asks for that.
-fn poll(id: u64) {
-    let Some(slot) = slot(id) else { return };
+/// Polls `slot` now, and again while it was woken during the poll; if it is being polled
+/// already, only asks for that.
+fn poll(slot: &Slot) {
     if slot.polling.replace(true) {
         slot.again.set(true);
         return;
     }
-    let done = heard(|| {
+    let done = {
+        let _polling = Polling(slot);
+        let _depth = Depth::set(|depth| depth + 1);
         let mut context = Context::from_waker(&slot.waker);
         loop {
             slot.again.set(false);
@@ -129,11 +166,12 @@ fn poll(id: u64) {
                 break ready;
             }
         }
-    });
-    slot.polling.set(false);
+    };
     if done {
-        // Out of the registry first: whatever the future's drop wakes finds it gone.
-        TASKS.with(|tasks| tasks.borrow_mut().remove(&id));
+        // The future's locals were dropped inside its last poll, while it was still here
+        // and marked as polled (a wake-up of itself then only asked for another poll). What
+        // is left goes out of the registry first, then is dropped.
+        TASKS.with(|tasks| tasks.borrow_mut().remove(&slot.id));
         let future = slot.future.borrow_mut().take();
         drop(future);
     }

@@ -117,21 +117,17 @@ impl Script {
     /// The newest socket's handshake completes: it is open.
     pub fn open(&self) {
         self.with_newest(|c| {
-            if c.state == ReadyState::Connecting {
+            (c.state == ReadyState::Connecting).then(|| {
                 c.state = ReadyState::Open;
-                let _ = c.events.send(Heard::Opened);
-            }
+                Heard::Opened
+            })
         });
     }
 
     /// A frame arrives on the newest socket (if it is open).
     pub fn message(&self, frame: impl Into<Message>) {
         let frame = frame.into();
-        self.with_newest(|c| {
-            if c.state == ReadyState::Open {
-                let _ = c.events.send(Heard::Frame(frame));
-            }
-        });
+        self.with_newest(|c| (c.state == ReadyState::Open).then_some(Heard::Frame(frame)));
     }
 
     /// The server closes the newest socket cleanly with `code` and `reason`.
@@ -146,11 +142,7 @@ impl Script {
     /// The newest socket's connection is lost (or refused while connecting): an error,
     /// then a close with 1006, not clean, as a browser reports it.
     pub fn drop_connection(&self) {
-        self.with_newest(|c| {
-            if c.state != ReadyState::Closed {
-                let _ = c.events.send(Heard::Error);
-            }
-        });
+        self.with_newest(|c| (c.state != ReadyState::Closed).then_some(Heard::Error));
         self.end_newest(CloseEvent {
             code: 1006,
             reason: String::new(),
@@ -189,18 +181,26 @@ impl Script {
         }
     }
 
-    fn with_newest(&self, f: impl FnOnce(&mut Connection)) {
-        if let Some(connection) = self.state.borrow_mut().connections.last_mut() {
-            f(connection);
+    /// Lets `f` change the newest socket and say what it heard; that is sent once the
+    /// script's state is no longer borrowed (the socket's task may run in the send).
+    fn with_newest(&self, f: impl FnOnce(&mut Connection) -> Option<Heard>) {
+        let heard = self
+            .state
+            .borrow_mut()
+            .connections
+            .last_mut()
+            .and_then(|c| Some((c.events.clone(), f(c)?)));
+        if let Some((events, heard)) = heard {
+            let _ = events.send(heard);
         }
     }
 
     fn end_newest(&self, close: CloseEvent) {
         self.with_newest(|c| {
-            if c.state != ReadyState::Closed {
+            (c.state != ReadyState::Closed).then(|| {
                 c.state = ReadyState::Closed;
-                let _ = c.events.send(Heard::Closed(close));
-            }
+                Heard::Closed(close)
+            })
         });
     }
 
@@ -248,11 +248,19 @@ impl Script {
     /// The page closes socket `index`: the scripted server answers the close at once, as a
     /// well-behaved one does.
     pub(crate) fn page_closes(&self, index: usize, code: u16, reason: &str) {
-        if let Some(c) = self.state.borrow_mut().connections.get_mut(index)
-            && c.state != ReadyState::Closed
-        {
-            c.state = ReadyState::Closed;
-            let _ = c.events.send(Heard::Closed(CloseEvent {
+        let events = self
+            .state
+            .borrow_mut()
+            .connections
+            .get_mut(index)
+            .filter(|c| c.state != ReadyState::Closed)
+            .map(|c| {
+                c.state = ReadyState::Closed;
+                c.events.clone()
+            });
+        // Outside the borrow: the socket's task may run in the send.
+        if let Some(events) = events {
+            let _ = events.send(Heard::Closed(CloseEvent {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,

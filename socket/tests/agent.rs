@@ -190,3 +190,81 @@ async fn dropping_the_agent_closes_the_socket_and_silences_it() {
     TimeoutFuture::new(200).await;
     assert_eq!(events.borrow().len(), count, "{:?}", events.borrow());
 }
+
+#[wasm_bindgen_test]
+async fn a_callback_that_drops_the_agent_hears_nothing_after() {
+    // The agent says `Ready(Open)` and `Open` in one go; a callback that drops the agent on
+    // the first must not get the second (the event after it is from a socket it let go).
+    let events: Events = Rc::default();
+    let slot: Rc<RefCell<Option<SocketAgent>>> = Rc::default();
+    let on_event = {
+        let (events, slot) = (Rc::clone(&events), Rc::clone(&slot));
+        Callback::from(move |event: SocketEvent| {
+            let ready_open = matches!(event, SocketEvent::Ready(ReadyState::Open));
+            events.borrow_mut().push(event);
+            if ready_open {
+                drop(slot.borrow_mut().take());
+            }
+        })
+    };
+    let url = format!("{}/echo", server());
+    let agent = SocketAgent::open(&OpenOptions::new(&url), on_event).expect("opens");
+    *slot.borrow_mut() = Some(agent);
+    until("Ready(Open)", &events, |e| {
+        e.iter()
+            .any(|e| matches!(e, SocketEvent::Ready(ReadyState::Open)))
+    })
+    .await;
+    // Both would have come in the same turn of the task, before the wait above saw the first.
+    assert!(slot.borrow().is_none(), "the callback dropped the agent");
+    assert!(
+        matches!(
+            &events.borrow()[..],
+            [
+                SocketEvent::Ready(ReadyState::Connecting),
+                SocketEvent::Ready(ReadyState::Open),
+            ]
+        ),
+        "events: {:?}",
+        events.borrow()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_send_made_inside_another_sockets_callback_calls_nothing_back_before_it_returns() {
+    // B is open; on A's open, A's callback sends on B. What B then says (the frame it
+    // buffered, its echo) comes later, not inside the `send` that A's callback made.
+    let (b_events, on_b_event) = recorder();
+    let url = format!("{}/echo", server());
+    let b = Rc::new(SocketAgent::open(&OpenOptions::new(&url), on_b_event).expect("B opens"));
+    until("B's open", &b_events, opened).await;
+    let heard_inside_send: Rc<RefCell<Option<usize>>> = Rc::default();
+    let on_a_event = {
+        let (b, b_events, heard) = (
+            Rc::clone(&b),
+            Rc::clone(&b_events),
+            Rc::clone(&heard_inside_send),
+        );
+        Callback::from(move |event: SocketEvent| {
+            if matches!(event, SocketEvent::Open { .. }) {
+                let before = b_events.borrow().len();
+                b.send(Message::Text("from A's callback".into()))
+                    .expect("queued");
+                *heard.borrow_mut() = Some(b_events.borrow().len() - before);
+            }
+        })
+    };
+    let _a = SocketAgent::open(&OpenOptions::new(&url), on_a_event).expect("A opens");
+    until("B's echo", &b_events, |e| {
+        e.iter().any(
+            |e| matches!(e, SocketEvent::Message(Message::Text(t)) if t == "from A's callback"),
+        )
+    })
+    .await;
+    assert_eq!(
+        *heard_inside_send.borrow(),
+        Some(0),
+        "B's callback ran inside the send; B's events: {:?}",
+        b_events.borrow()
+    );
+}
