@@ -34,7 +34,7 @@ use crate::{
     types::{CloseEvent, Message, OpenOptions, ReadyState, SocketError, SocketEvent, SocketInfo},
 };
 
-/// How often `bufferedAmount` is re-read while it is above zero.
+/// How often `bufferedAmount` is sampled while frames go out or some are still queued.
 const BUFFER_POLL_MS: u32 = 100;
 
 /// `websocket.supported`: whether this browser has the WebSocket API.
@@ -320,6 +320,7 @@ impl SocketAgent {
             on_event,
             tap: tap.clone(),
             buffered: 0,
+            sent: false,
         };
         if let Some(tap) = &tap {
             tap.emit(TapEvent::State(ReadyState::Connecting));
@@ -405,6 +406,10 @@ struct Task {
     tap: Option<Tap>,
     /// The `bufferedAmount` last reported: a [`SocketEvent::Buffered`] says only a change.
     buffered: u32,
+    /// A frame went out since the last sample: the next tick samples `bufferedAmount`.
+    /// (Read after every send, it changed after nearly every one: an event, and a render,
+    /// per frame.)
+    sent: bool,
 }
 
 /// One thing the task woke up for.
@@ -454,10 +459,13 @@ impl Task {
                         Err(error) => Some(SocketEvent::Failed(SocketError::CloseFailed(error))),
                     }
                 }
-                Wake::BufferTick => self.buffered_news(),
+                Wake::BufferTick => {
+                    self.sent = false;
+                    self.buffered_news()
+                }
             };
             // One timer at a time, re-armed only once it fired: not one per frame sent.
-            if self.buffered > 0 && buffer_tick.is_terminated() {
+            if (self.sent || self.buffered > 0) && buffer_tick.is_terminated() {
                 buffer_tick = TimeoutFuture::new(BUFFER_POLL_MS).fuse();
             }
             if !self.alive.get() {
@@ -515,7 +523,7 @@ impl Task {
         })
     }
 
-    /// Sends one frame if the socket is open; what changed, or what went wrong, if anything.
+    /// Sends one frame if the socket is open; what went wrong, if anything.
     fn send(&mut self, message: Message) -> Option<SocketEvent> {
         let state = self.link.ready_state();
         if state != ReadyState::Open {
@@ -531,7 +539,8 @@ impl Task {
                 if let Some(event) = tapped {
                     self.report(|| event);
                 }
-                self.buffered_news()
+                self.sent = true;
+                None
             }
             Err(error) => Some(SocketEvent::Failed(SocketError::Send(error))),
         }

@@ -169,8 +169,9 @@ pub enum SocketEvent<M = Message> {
     Message(M),
     /// A frame arrived that the codec could not decode: the frame, and why.
     Undecoded(DecodeError),
-    /// `bufferedAmount` changed (after a send, or while it drains): bytes queued but not yet
-    /// on the wire. Not repeated while it stays the same.
+    /// `bufferedAmount` changed: bytes queued but not yet on the wire, sampled every 100 ms
+    /// while frames go out or some are still queued (so a small frame that leaves at once
+    /// may never show). Not repeated while it stays the same.
     Buffered(u32),
     /// The browser reported an error (it gives no details; a close event follows).
     Error,

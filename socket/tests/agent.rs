@@ -46,6 +46,11 @@ async fn until(what: &str, events: &Events, f: impl Fn(&[SocketEvent]) -> bool) 
     }
 }
 
+/// How many of `events` are `which`.
+fn count(events: &[SocketEvent], which: impl Fn(&SocketEvent) -> bool) -> usize {
+    events.iter().filter(|e| which(e)).count()
+}
+
 fn opened(events: &[SocketEvent]) -> bool {
     events.iter().any(|e| matches!(e, SocketEvent::Open { .. }))
 }
@@ -77,10 +82,7 @@ async fn events_come_in_order_with_the_docs_properties() {
     agent.send(Message::Bytes(vec![0, 255])).expect("queued");
     agent.send(Message::Text("three".into())).expect("queued");
     until("three echoes", &events, |e| {
-        e.iter()
-            .filter(|e| matches!(e, SocketEvent::Message(_)))
-            .count()
-            == 3
+        count(e, |e| matches!(e, SocketEvent::Message(_))) == 3
     })
     .await;
     let messages: Vec<Message> = events
@@ -231,40 +233,59 @@ async fn a_callback_that_drops_the_agent_hears_nothing_after() {
 }
 
 #[wasm_bindgen_test]
-async fn a_send_made_inside_another_sockets_callback_calls_nothing_back_before_it_returns() {
-    // B is open; on A's open, A's callback sends on B. What B then says (the frame it
-    // buffered, its echo) comes later, not inside the `send` that A's callback made.
+async fn a_close_made_inside_another_sockets_callback_calls_nothing_back_before_it_returns() {
+    // B is open; on A's open, A's callback closes B. What B then says (`Ready(Closing)`, its
+    // close) comes later, not inside the `close` that A's callback made.
     let (b_events, on_b_event) = recorder();
     let url = format!("{}/echo", server());
     let b = Rc::new(SocketAgent::open(&OpenOptions::new(&url), on_b_event).expect("B opens"));
     until("B's open", &b_events, opened).await;
-    let heard_inside_send: Rc<RefCell<Option<usize>>> = Rc::default();
+    let heard_inside_close: Rc<RefCell<Option<usize>>> = Rc::default();
     let on_a_event = {
         let (b, b_events, heard) = (
             Rc::clone(&b),
             Rc::clone(&b_events),
-            Rc::clone(&heard_inside_send),
+            Rc::clone(&heard_inside_close),
         );
         Callback::from(move |event: SocketEvent| {
             if matches!(event, SocketEvent::Open { .. }) {
                 let before = b_events.borrow().len();
-                b.send(Message::Text("from A's callback".into()))
-                    .expect("queued");
+                b.close(1000, "from A's callback").expect("a valid close");
                 *heard.borrow_mut() = Some(b_events.borrow().len() - before);
             }
         })
     };
     let _a = SocketAgent::open(&OpenOptions::new(&url), on_a_event).expect("A opens");
-    until("B's echo", &b_events, |e| {
-        e.iter().any(
-            |e| matches!(e, SocketEvent::Message(Message::Text(t)) if t == "from A's callback"),
-        )
+    until("B's close", &b_events, |e| {
+        e.iter().any(|e| matches!(e, SocketEvent::Close(_)))
     })
     .await;
     assert_eq!(
-        *heard_inside_send.borrow(),
+        *heard_inside_close.borrow(),
         Some(0),
-        "B's callback ran inside the send; B's events: {:?}",
+        "B's callback ran inside the close; B's events: {:?}",
         b_events.borrow()
     );
+}
+
+#[wasm_bindgen_test]
+async fn buffered_amount_is_sampled_not_reported_after_every_send() {
+    // Twenty small frames sent at once: `bufferedAmount` rises with each send and drains
+    // within milliseconds. Sampled every 100 ms, that is an event or two at most, not one
+    // (and a render, in a component) per frame.
+    let (events, on_event) = recorder();
+    let url = format!("{}/echo", server());
+    let agent = SocketAgent::open(&OpenOptions::new(&url), on_event).expect("opens");
+    until("open", &events, opened).await;
+    for i in 0..20 {
+        agent
+            .send(Message::Text(format!("frame {i}")))
+            .expect("queued");
+    }
+    until("twenty echoes", &events, |e| {
+        count(e, |e| matches!(e, SocketEvent::Message(_))) == 20
+    })
+    .await;
+    let reported = count(&events.borrow(), |e| matches!(e, SocketEvent::Buffered(_)));
+    assert!(reported <= 2, "{reported} Buffered events for 20 frames");
 }
