@@ -241,6 +241,31 @@ impl SocketAgent {
     }
 
     /// [`Self::open_with_tap`] on `script`'s wire, if one is given.
+    pub(crate) fn open_on(
+        options: &OpenOptions,
+        on_event: Callback<SocketEvent>,
+        tap: Option<Tap>,
+        script: Option<&Script>,
+    ) -> Result<Self, SocketError> {
+        let (agent, task) = Self::open_parts(options, on_event, tap, script)?;
+        run::spawn(task.run());
+        Ok(agent)
+    }
+
+    /// [`Self::open_on`] without a task of its own: the socket's task is returned for the
+    /// caller's task to poll (the reliable driver's does, so a frame and a send each take
+    /// one task's poll, not two).
+    pub(crate) fn open_within(
+        options: &OpenOptions,
+        on_event: Callback<SocketEvent>,
+        tap: Option<Tap>,
+        script: Option<&Script>,
+    ) -> Result<(Self, impl std::future::Future<Output = ()> + 'static), SocketError> {
+        let (agent, task) = Self::open_parts(options, on_event, tap, script)?;
+        Ok((agent, task.run()))
+    }
+
+    /// The handle and the task, not started.
     // Without the `testing` feature no `Script` exists, and the scripted branch is dead.
     #[cfg_attr(
         not(feature = "testing"),
@@ -250,12 +275,12 @@ impl SocketAgent {
             reason = "no Script without `testing`"
         )
     )]
-    pub(crate) fn open_on(
+    fn open_parts(
         options: &OpenOptions,
         on_event: Callback<SocketEvent>,
         tap: Option<Tap>,
         script: Option<&Script>,
-    ) -> Result<Self, SocketError> {
+    ) -> Result<(Self, Task), SocketError> {
         if let Some(script) = script {
             options.validate()?;
             let url = options.url.trim().to_owned();
@@ -264,7 +289,7 @@ impl SocketAgent {
                 script: script.clone(),
                 index,
             };
-            return Ok(Self::start(
+            return Ok(Self::build(
                 Wire {
                     heard: events,
                     _listeners: None,
@@ -298,17 +323,17 @@ impl SocketAgent {
         // their own, after this function has returned.
         let wire = Wire::browser(&raw);
         let url = raw.url();
-        Ok(Self::start(wire, Link::Browser(raw), url, on_event, tap))
+        Ok(Self::build(wire, Link::Browser(raw), url, on_event, tap))
     }
 
-    /// Spawns the task on `wire`.
-    fn start(
+    /// The handle and its task on `wire`.
+    fn build(
         wire: Wire,
         link: Link,
         url: String,
         on_event: Callback<SocketEvent>,
         tap: Option<Tap>,
-    ) -> Self {
+    ) -> (Self, Task) {
         let (commands, command_rx) = run::queue();
         let alive = Rc::new(Cell::new(true));
         let task = Task {
@@ -325,13 +350,13 @@ impl SocketAgent {
         if let Some(tap) = &tap {
             tap.emit(TapEvent::State(ReadyState::Connecting));
         }
-        run::spawn(task.run());
-        Self {
+        let agent = Self {
             commands,
             link,
             alive,
             tap,
-        }
+        };
+        (agent, task)
     }
 
     /// `send(data)`: queues a text or binary frame.

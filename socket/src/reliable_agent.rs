@@ -1,7 +1,9 @@
 //! The reliable connection's driver in the browser: one task owns the state machine of
 //! [`crate::reconnect`], the current [`SocketAgent`], a timer for the machine's deadline, and
-//! the window's `online` / `offline` / `visibilitychange` listeners. Inputs come in through
-//! one channel. The component hears [`SocketEvent`]s, as from a plain socket: those of the
+//! the window's `online` / `offline` / `visibilitychange` listeners. The socket's own task
+//! is polled inside this one rather than spawned beside it, so a frame and a send each take
+//! one task's poll; what it says is handled before anything else. Commands and the network
+//! come in through one queue. The component hears [`SocketEvent`]s, as from a plain socket: those of the
 //! current socket (never a replaced one's), and the machine's news: its [`Status`](crate::reconnect::Status) and
 //! outbox when they change, a [`SocketEvent::Pong`] per heartbeat reply. An optional
 //! [`Tap`] is handed to each socket it opens, so it sees every frame (heartbeats, resume
@@ -9,8 +11,9 @@
 //! scripted and its timers run on the script's clock (see [`crate::testing`]).
 
 use std::{
-    cell::Cell,
-    future::Future,
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    future::{Future, poll_fn},
     pin::Pin,
     rc::Rc,
     task::{Context, Poll},
@@ -19,7 +22,6 @@ use std::{
 use futures::{
     FutureExt, StreamExt,
     future::{Fuse, FusedFuture},
-    select_biased,
 };
 use gloo_events::EventListener;
 use gloo_timers::future::TimeoutFuture;
@@ -127,6 +129,8 @@ impl ReliableAgent {
             options,
             machine: Machine::new(policy, js_sys::Math::random().to_bits()),
             socket: None,
+            socket_task: None,
+            heard: Rc::default(),
             wakes,
             sender: commands.clone(),
             on_event,
@@ -180,6 +184,11 @@ struct Task {
     options: OpenOptions,
     machine: Machine,
     socket: Option<(u64, SocketAgent)>,
+    /// The current socket's task, polled inside this one (see [`SocketAgent::open_within`]);
+    /// `None` once it has ended.
+    socket_task: Option<Pin<Box<dyn Future<Output = ()>>>>,
+    /// What the socket's task said during this task's poll, not yet handled.
+    heard: Rc<RefCell<VecDeque<(u64, SocketEvent)>>>,
     wakes: Receiver<Wake>,
     sender: Sender<Wake>,
     on_event: Callback<SocketEvent>,
@@ -217,14 +226,26 @@ impl Task {
                     (None, _) => Fuse::terminated(),
                 };
             }
-            let wake = select_biased! {
-                wake = self.wakes.next() => match wake {
-                    Some(wake) => Some(wake),
-                    // The handle was dropped: the socket agent's drop closes with 1000.
-                    None => return,
-                },
-                () = timer => None,
-            };
+            // Biased: the socket's news first (its task runs here, inside this one), then
+            // commands and the network, then the deadline.
+            let next = poll_fn(|cx| {
+                if let Some(task) = self.socket_task.as_mut()
+                    && task.as_mut().poll(cx).is_ready()
+                {
+                    self.socket_task = None;
+                }
+                if let Some((id, event)) = self.heard.borrow_mut().pop_front() {
+                    return Poll::Ready(Some(Some(Wake::Socket(id, event))));
+                }
+                match self.wakes.poll_next_unpin(cx) {
+                    Poll::Ready(wake) => return Poll::Ready(wake.map(Some)),
+                    Poll::Pending => {}
+                }
+                Pin::new(&mut timer).poll(cx).map(|()| Some(None))
+            })
+            .await;
+            // `None`: the handle was dropped (the socket agent's drop closes with 1000).
+            let Some(wake) = next else { return };
             // A replaced connection says nothing more, not even what was already queued.
             if !self.alive.get() {
                 return;
@@ -352,17 +373,21 @@ impl Task {
                 Effect::Open(id) => {
                     // The machine only opens once the previous socket is gone.
                     drop(self.socket.take());
-                    let sender = self.sender.clone();
+                    drop(self.socket_task.take());
+                    let heard = Rc::clone(&self.heard);
                     let forward = Callback::from(move |event| {
-                        let _ = sender.send(Wake::Socket(id, event));
+                        heard.borrow_mut().push_back((id, event));
                     });
-                    match SocketAgent::open_on(
+                    match SocketAgent::open_within(
                         &self.options,
                         forward,
                         self.tap.clone(),
                         self.script.as_ref(),
                     ) {
-                        Ok(agent) => self.socket = Some((id, agent)),
+                        Ok((agent, task)) => {
+                            self.socket = Some((id, agent));
+                            self.socket_task = Some(Box::pin(task));
+                        }
                         Err(error) => {
                             self.tell(SocketEvent::Failed(error));
                             // A URL the browser refuses will not work later either.
