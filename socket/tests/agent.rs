@@ -55,6 +55,15 @@ fn opened(events: &[SocketEvent]) -> bool {
     events.iter().any(|e| matches!(e, SocketEvent::Open { .. }))
 }
 
+/// A socket to the server's `/echo`, open, and what it has said so far.
+async fn open_echo() -> (Events, SocketAgent) {
+    let (events, on_event) = recorder();
+    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
+        .expect("opens");
+    until("open", &events, opened).await;
+    (events, agent)
+}
+
 #[wasm_bindgen_test]
 fn websocket_is_supported() {
     assert!(supported());
@@ -133,10 +142,7 @@ async fn events_come_in_order_with_the_docs_properties() {
 
 #[wasm_bindgen_test]
 async fn close_arguments_are_checked_before_the_browser_sees_them() {
-    let (events, on_event) = recorder();
-    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
-        .expect("opens");
-    until("open", &events, opened).await;
+    let (_events, agent) = open_echo().await;
     assert!(matches!(agent.close(1006, ""), Err(SocketError::Close(_))));
     assert!(matches!(
         agent.close(1000, &"x".repeat(124)),
@@ -181,10 +187,7 @@ async fn the_negotiated_subprotocol_is_reported() {
 
 #[wasm_bindgen_test]
 async fn dropping_the_agent_closes_the_socket_and_silences_it() {
-    let (events, on_event) = recorder();
-    let agent = SocketAgent::open(&OpenOptions::new(format!("{}/echo", server())), on_event)
-        .expect("opens");
-    until("open", &events, opened).await;
+    let (events, agent) = open_echo().await;
     agent.send(Message::Text("late".into())).expect("queued");
     let count = events.borrow().len();
     drop(agent);
@@ -236,10 +239,8 @@ async fn a_callback_that_drops_the_agent_hears_nothing_after() {
 async fn a_close_made_inside_another_sockets_callback_calls_nothing_back_before_it_returns() {
     // B is open; on A's open, A's callback closes B. What B then says (`Ready(Closing)`, its
     // close) comes later, not inside the `close` that A's callback made.
-    let (b_events, on_b_event) = recorder();
-    let url = format!("{}/echo", server());
-    let b = Rc::new(SocketAgent::open(&OpenOptions::new(&url), on_b_event).expect("B opens"));
-    until("B's open", &b_events, opened).await;
+    let (b_events, b) = open_echo().await;
+    let b = Rc::new(b);
     let heard_inside_close: Rc<RefCell<Option<usize>>> = Rc::default();
     let on_a_event = {
         let (b, b_events, heard) = (
@@ -255,6 +256,7 @@ async fn a_close_made_inside_another_sockets_callback_calls_nothing_back_before_
             }
         })
     };
+    let url = format!("{}/echo", server());
     let _a = SocketAgent::open(&OpenOptions::new(&url), on_a_event).expect("A opens");
     until("B's close", &b_events, |e| {
         e.iter().any(|e| matches!(e, SocketEvent::Close(_)))
@@ -273,10 +275,7 @@ async fn buffered_amount_is_sampled_not_reported_after_every_send() {
     // Twenty small frames sent at once: `bufferedAmount` rises with each send and drains
     // within milliseconds. Sampled every 100 ms, that is an event or two at most, not one
     // (and a render, in a component) per frame.
-    let (events, on_event) = recorder();
-    let url = format!("{}/echo", server());
-    let agent = SocketAgent::open(&OpenOptions::new(&url), on_event).expect("opens");
-    until("open", &events, opened).await;
+    let (events, agent) = open_echo().await;
     for i in 0..20 {
         agent
             .send(Message::Text(format!("frame {i}")))
