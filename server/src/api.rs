@@ -27,7 +27,7 @@ use std::{collections::HashMap, fmt, str::FromStr, time::Duration};
 use axum::{
     extract::{
         Query, State,
-        ws::{CloseFrame, Message, WebSocketUpgrade},
+        ws::{CloseFrame, Message},
     },
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -37,7 +37,10 @@ use tokio::time::Instant;
 
 use wslab_protocol::api::{Fault, FaultRefused, MAX_DELAY_MS, MAX_MUTE_SECONDS};
 
-use crate::{AppState, ClientAddr, Conn, Shutdown, TrustedProxies, gate::Slot, shutdown::Ending};
+use crate::{
+    AppState, ClientAddr, Conn, Shutdown, TrustedProxies, gate::Slot, shutdown::Ending,
+    upgrade::Upgrade,
+};
 
 /// Who may start a server-wide drill (`--drills`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,7 +109,7 @@ struct Faults {
 /// Upgrades `/api`; `?mute=N` and `?delay=MS` start the connection with those faults
 /// (capped as the control messages are); a value that is not a whole number is HTTP 400.
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
     slot: Slot,
     Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
@@ -135,7 +138,7 @@ pub async fn upgrade(
     let shutdown = state.shutdown.clone();
     let client = slot.client();
     let drills = state.drills.allow(client, &state.proxies);
-    state.upgrade(ws).on_upgrade(async move |socket| {
+    ws.on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
                 session(socket, faults, &shutdown, client, drills).await

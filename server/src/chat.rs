@@ -25,12 +25,12 @@ mod session;
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    extract::{State, ws::WebSocketUpgrade},
+    extract::State,
     http::{HeaderValue, StatusCode, header::RETRY_AFTER},
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, gate::Slot};
+use crate::{AppState, gate::Slot, upgrade::Upgrade};
 pub use broker::{Broker, BrokerConfig};
 pub use hub::Hub;
 
@@ -99,12 +99,12 @@ pub const MAX_ROOMS_PER_CONNECTION: usize = 20;
 
 /// Upgrades the request and runs one chat session.
 /// While the broker is unreachable, answers 503 with `Retry-After` instead.
-pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
+pub async fn upgrade(ws: Upgrade, slot: Slot, State(state): State<AppState>) -> Response {
     if !state.chat.is_up() {
         return unavailable();
     }
     let chat = Arc::clone(&state.chat);
-    state.upgrade(ws).on_upgrade(async move |socket| {
+    ws.on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| match &*chat {
                 Chat::Local(hub) => session::run(socket, hub).await,

@@ -1,24 +1,19 @@
 //! `/echo`: sends every text and binary message back unchanged, in order.
 
 use axum::{
-    extract::{
-        State,
-        ws::{Message, WebSocketUpgrade},
-    },
+    extract::{State, ws::Message},
     response::Response,
 };
 
-use crate::{AppState, Conn, Ending, gate::Slot};
+use crate::{AppState, Conn, Ending, gate::Slot, upgrade::Upgrade};
 
 /// Subprotocols `/echo` agrees to (echoing is the same under each), so the demo's
 /// protocol field and the socket's `protocol` property have something to show.
 pub const SUBPROTOCOLS: [&str; 3] = ["echo", "chat", "superchat"];
 
 /// Upgrades the request and echoes until the client leaves or the server shuts down.
-pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
-    state
-        .upgrade(ws)
-        .protocols(SUBPROTOCOLS)
+pub async fn upgrade(ws: Upgrade, slot: Slot, State(state): State<AppState>) -> Response {
+    ws.protocols(SUBPROTOCOLS)
         .on_upgrade(async move |socket| state.run(socket, slot, echo).await)
 }
 

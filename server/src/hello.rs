@@ -6,19 +6,17 @@
 use axum::{
     extract::{
         State,
-        ws::{CloseFrame, Message, WebSocketUpgrade},
+        ws::{CloseFrame, Message},
     },
     response::Response,
 };
 use wslab_protocol::{close, hello::REPLY};
 
-use crate::{AppState, Conn, Ending, gate::Slot};
+use crate::{AppState, Conn, Ending, gate::Slot, upgrade::Upgrade};
 
 /// Upgrades the request and runs the one-shot exchange.
-pub async fn upgrade(ws: WebSocketUpgrade, slot: Slot, State(state): State<AppState>) -> Response {
-    state
-        .upgrade(ws)
-        .on_upgrade(async move |socket| state.run(socket, slot, hello).await)
+pub async fn upgrade(ws: Upgrade, slot: Slot, State(state): State<AppState>) -> Response {
+    ws.on_upgrade(async move |socket| state.run(socket, slot, hello).await)
 }
 
 async fn hello(socket: &mut Conn) -> Ending {

@@ -10,10 +10,10 @@
 
 use std::{future::Future, io, path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{Router, extract::ws::WebSocket, routing::get};
+use axum::{Router, routing::get};
+use hyper::server::conn::http1;
 use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::conn::auto,
+    rt::{TokioIo, TokioTimer},
     service::TowerToHyperService,
 };
 use tokio::net::{TcpListener, TcpStream};
@@ -26,6 +26,7 @@ pub mod chat;
 pub mod clients;
 pub mod conn;
 pub mod echo;
+pub mod frame;
 pub mod gate;
 pub mod hello;
 pub mod limits;
@@ -36,6 +37,7 @@ mod rate;
 mod shutdown;
 pub mod stocks;
 pub mod tls;
+pub mod upgrade;
 
 pub use api::Drills;
 pub use clients::ClientLimits;
@@ -151,18 +153,10 @@ impl AppState {
         }
     }
 
-    /// Applies the message, frame and buffer limits to an upgrade.
-    pub(crate) fn upgrade(
-        &self,
-        ws: axum::extract::ws::WebSocketUpgrade,
-    ) -> axum::extract::ws::WebSocketUpgrade {
-        self.limits.upgrade(ws)
-    }
-
     /// Runs an endpoint's `handler` on an upgraded socket, under the connection limits and
     /// the shutdown and restart-drill closes (see [`Shutdown::run`]), holding the
     /// connection's `slot` until it ends.
-    pub(crate) async fn run<F, E>(&self, socket: WebSocket, slot: gate::Slot, handler: F)
+    pub(crate) async fn run<F, E>(&self, socket: upgrade::Socket, slot: gate::Slot, handler: F)
     where
         F: AsyncFnOnce(&mut Conn) -> E,
         E: Into<Ending>,
@@ -228,9 +222,8 @@ pub async fn serve(
     let state = AppState::new(&config);
     let shutdown = state.shutdown.clone();
     let router = app(&config, state);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(config.limits.handshake_timeout)
         .max_buf_size(MAX_HEAD_BYTES)
@@ -295,7 +288,7 @@ async fn connection(
     tcp: TcpStream,
     peer: std::net::SocketAddr,
     router: Router,
-    builder: Arc<auto::Builder<TokioExecutor>>,
+    builder: Arc<http1::Builder>,
     config: Arc<Config>,
     stop: CancellationToken,
 ) {
@@ -324,7 +317,9 @@ async fn connection(
     // Every request of this connection knows its TCP peer (the gate reads it).
     let router = axum::Extension(axum::extract::ConnectInfo(peer)).layer(router);
     let service = TowerToHyperService::new(router);
-    let serving = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    let serving = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
     let mut serving = std::pin::pin!(serving);
     tokio::select! {
         result = serving.as_mut() => {

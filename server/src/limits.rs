@@ -3,15 +3,14 @@
 //! [`Limits`] holds what the command line sets (each flag has a safe default, documented in
 //! the README): message and frame size, the per-connection read and write buffers, server
 //! pings and the idle timeout, the handshake timeout, the number of connections and the
-//! per-connection message rate. [`Limits::upgrade`] applies the WebSocket ones to an
-//! upgrade; [`crate::conn::Conn`] enforces pings and rate while the connection lives.
+//! per-connection message rate. [`crate::conn::Conn`] enforces them while the connection
+//! lives.
 //!
 //! [`Keepalive`] decides when to ping and when a silent peer has timed out; time is passed
 //! in, so it is tested without waiting.
 
 use std::time::Duration;
 
-use axum::extract::ws::WebSocketUpgrade;
 use tokio::time::Instant;
 
 /// The default largest message and frame, in bytes (Python `websockets` allows 1 MiB; the
@@ -25,12 +24,8 @@ pub struct Limits {
     pub max_message: usize,
     /// Largest single frame, in bytes; a bigger one closes the connection with 1009.
     pub max_frame: usize,
-    /// Initial read buffer of each connection, in bytes (it grows for a big message and
-    /// stays small for an idle connection), and the most one read asks the kernel for.
-    /// tungstenite zero-fills that much before every read, a would-block one included, so
-    /// it is also a cost per message: 1 KiB makes a 32 B echo cost 7,100 instructions
-    /// where 4 KiB cost 9,900 (callgrind, `cargo xtask bench server`), at the price of
-    /// more reads for a message above 1 KiB.
+    /// Initial read buffer of each connection, in bytes, and the least room a read offers
+    /// the kernel; it grows for a big message and stays small for an idle connection.
     pub read_buffer: usize,
     /// Bytes collected before a write goes to the socket (0: write every frame at once).
     pub write_buffer: usize,
@@ -131,15 +126,6 @@ impl Limits {
             });
         }
         Ok(())
-    }
-
-    /// Applies the message, frame and buffer limits to an upgrade.
-    pub fn upgrade(&self, ws: WebSocketUpgrade) -> WebSocketUpgrade {
-        ws.max_message_size(self.max_message)
-            .max_frame_size(self.max_frame)
-            .read_buffer_size(self.read_buffer)
-            .write_buffer_size(self.write_buffer)
-            .max_write_buffer_size(self.max_write_buffer)
     }
 }
 

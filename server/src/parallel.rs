@@ -11,20 +11,17 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{
-        ConnectInfo, State,
-        ws::{Message, WebSocketUpgrade},
-    },
+    extract::{ConnectInfo, State, ws::Message},
     response::Response,
 };
 use tokio::time::{Instant, MissedTickBehavior};
 use wslab_protocol::parallel::{ParallelEvent, TICK};
 
-use crate::{AppState, ClientAddr, Conn, Ending, gate::Slot};
+use crate::{AppState, ClientAddr, Conn, Ending, gate::Slot, upgrade::Upgrade};
 
 /// Upgrades the request; the session runs until the client leaves or the server shuts down.
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
     slot: Slot,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
@@ -32,7 +29,7 @@ pub async fn upgrade(
     // A trusted proxy's port is not the client's: the address it forwards comes alone.
     let direct = !state.proxies.trusts(peer.ip());
     let address = remote_address(slot.client(), direct.then_some(peer));
-    state.upgrade(ws).on_upgrade(async move |socket| {
+    ws.on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
                 session(socket, address).await

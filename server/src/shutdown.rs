@@ -23,7 +23,10 @@ use tokio::{sync::Notify, time::Instant};
 use tokio_util::task::TaskTracker;
 use wslab_protocol::close;
 
-use crate::conn::{Conn, ReadError, Violation};
+use crate::{
+    conn::{Conn, ReadError, Violation},
+    frame::FrameError,
+};
 
 /// How long a closing connection waits for the peer's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
@@ -47,7 +50,6 @@ impl Ending {
     /// not answer the keepalive ping, 1008 for one that sent too fast. Anything else (the
     /// peer vanished) just ends.
     pub fn after_read_error(error: ReadError) -> Self {
-        use tungstenite::Error;
         let error = match error {
             ReadError::Violation(Violation::PingTimeout) => {
                 return Self::Refuse(close::INTERNAL_ERROR, "keepalive ping timeout");
@@ -58,15 +60,16 @@ impl Ending {
             // Nothing more can be written to a peer that does not read, not even a close.
             // (Handlers see this one from a send, and end; it is here for completeness.)
             ReadError::Violation(Violation::WriteTimeout) => return Self::Drop,
-            ReadError::Socket(error) => error,
+            ReadError::Frame(error) => error,
+            // The connection broke: there is no one to close with.
+            ReadError::Io(_) => return Self::Graceful,
         };
-        // axum boxes the WebSocket layer's error; its kind decides the code.
-        match error.into_inner().downcast_ref::<Error>() {
-            Some(Error::Capacity(_)) => Self::Refuse(close::MESSAGE_TOO_BIG, "message too big"),
-            Some(Error::Utf8(_)) => Self::Refuse(close::INVALID_PAYLOAD, "text is not valid UTF-8"),
-            Some(Error::Protocol(_)) => Self::Refuse(close::PROTOCOL_ERROR, "protocol error"),
-            _ => Self::Graceful,
-        }
+        let reason = match error {
+            FrameError::Protocol(_) => "protocol error",
+            FrameError::TooBig => "message too big",
+            FrameError::InvalidUtf8 => "text is not valid UTF-8",
+        };
+        Self::Refuse(error.close_code(), reason)
     }
 }
 

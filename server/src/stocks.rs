@@ -17,7 +17,7 @@ use std::{
 use axum::{
     extract::{
         Query, State,
-        ws::{Message, Utf8Bytes, WebSocketUpgrade},
+        ws::{Message, Utf8Bytes},
     },
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -33,6 +33,7 @@ use crate::{
     AppState, Conn, Ending,
     gate::Slot,
     market::{Feed, symbol_index},
+    upgrade::Upgrade,
 };
 
 /// How often the generator wakes up; each wake makes `rate × elapsed` quotes.
@@ -60,7 +61,7 @@ impl Default for StocksConfig {
 
 /// Upgrades `/stocks?rate=N&seed=S` (both optional); a bad parameter is HTTP 400.
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
     slot: Slot,
     Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
@@ -84,7 +85,7 @@ pub async fn upgrade(
             }
         }
     }
-    state.upgrade(ws).on_upgrade(async move |socket| {
+    ws.on_upgrade(async move |socket| {
         state
             .run(socket, slot, async move |socket| {
                 session(socket, config).await

@@ -20,9 +20,7 @@
 //! Choices where RFC 6455 and Autobahn leave room (the server is held to the stricter one):
 //! - Close codes 1012, 1013, 1014 are registered with IANA (Service Restart, Try Again
 //!   Later, Bad Gateway), so they are valid to receive: the server must echo them (or
-//!   answer 1000, as Autobahn 7.7.x accepts for valid codes). Exception: tungstenite 0.29
-//!   refuses 1014 with 1002 before the server's code sees the frame; that case accepts
-//!   1002 and says so in its name. Current Autobahn dropped them
+//!   answer 1000, as Autobahn 7.7.x accepts for valid codes). Current Autobahn dropped them
 //!   from its invalid list (7.9.x: 0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999).
 //!   1015 (TLS handshake) stays invalid: RFC 6455 §7.4.1 says it MUST NOT be sent in a
 //!   close frame. 5000 and 65535 are outside every range RFC 6455 §7.4.2 defines;
@@ -613,7 +611,7 @@ async fn close() {
     let valid = [
         1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999,
     ];
-    let iana = [1012, 1013];
+    let iana = [1012, 1013, 1014];
     let invalid = [
         0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
     ];
@@ -707,14 +705,6 @@ async fn close() {
             vec![send(close_frame(code, "")), want_close(&[code, 1000])],
         ));
     }
-    // 1014 (Bad Gateway) is registered with IANA, but tungstenite 0.29, which reads the
-    // frame before any server code sees it, does not know it and fails the connection with
-    // 1002. Autobahn does not test 1014; the deviation is recorded, not hidden: the case
-    // still requires a close frame, a TCP close and a healthy server.
-    cases.push(Case::script(
-        "close 1014 (IANA-registered; tungstenite answers 1002)",
-        vec![send(close_frame(1014, "")), want_close(&[1014, 1000, 1002])],
-    ));
     for code in invalid {
         cases.push(Case::script(
             format!("close {code} (invalid code)"),
