@@ -38,6 +38,7 @@ mod shutdown;
 pub mod stocks;
 pub mod tls;
 pub mod upgrade;
+mod workers;
 
 pub use api::Drills;
 pub use clients::ClientLimits;
@@ -84,6 +85,10 @@ pub struct Config {
     pub drills: Drills,
     /// Serve `https` and `wss` with this certificate instead of `http` and `ws`.
     pub tls: Option<Tls>,
+    /// Threads that serve the connections, each on a single-threaded runtime (see
+    /// `workers.rs`); 0 serves them on the runtime that calls [`serve`]. The default is
+    /// one per core.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -100,8 +105,14 @@ impl Default for Config {
             proxies: TrustedProxies::default(),
             drills: Drills::default(),
             tls: None,
+            workers: default_workers(),
         }
     }
+}
+
+/// One connection worker per core the process may use.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Default per-connection send buffer: enough for bursts, small enough that a client that
@@ -229,6 +240,7 @@ pub async fn serve(
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS);
     let builder = Arc::new(builder);
+    let mut workers = workers::Workers::start(config.workers)?;
     // Shared by every connection task, not copied into each.
     let config = Arc::new(config);
     let stop = CancellationToken::new();
@@ -248,14 +260,22 @@ pub async fn serve(
             },
             () = &mut signal => break,
         };
-        connections.spawn(connection(
+        // Off this runtime's reactor, onto the worker's (see `workers.rs`).
+        let tcp = match tcp.into_std() {
+            Ok(tcp) => tcp,
+            Err(error) => {
+                tracing::debug!(%error, "an accepted connection could not be handed over");
+                continue;
+            }
+        };
+        workers.spawn(connections.track_future(connection(
             tcp,
             peer,
             router.clone(),
             Arc::clone(&builder),
             Arc::clone(&config),
             stop.clone(),
-        ));
+        )));
     }
     tracing::info!("shutting down: closing WebSockets with 1001");
     drop(listener);
@@ -268,6 +288,7 @@ pub async fn serve(
     shutdown
         .wait(deadline.saturating_duration_since(tokio::time::Instant::now()))
         .await;
+    workers.stop().await;
     Ok(())
 }
 
@@ -283,15 +304,23 @@ fn transient(error: &io::Error) -> bool {
     })
 }
 
-/// Serves one TCP connection: socket options, TLS, then HTTP/1.1 with upgrades.
+/// Serves one TCP connection on the runtime it runs on: socket options, TLS, then HTTP/1.1
+/// with upgrades.
 async fn connection(
-    tcp: TcpStream,
+    tcp: std::net::TcpStream,
     peer: std::net::SocketAddr,
     router: Router,
     builder: Arc<http1::Builder>,
     config: Arc<Config>,
     stop: CancellationToken,
 ) {
+    let tcp = match TcpStream::from_std(tcp) {
+        Ok(tcp) => tcp,
+        Err(error) => {
+            tracing::debug!(%error, "a connection could not be registered");
+            return;
+        }
+    };
     // Small frames should leave at once, not wait for Nagle.
     let _ = tcp.set_nodelay(true);
     if let Some(bytes) = config.send_buffer {

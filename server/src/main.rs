@@ -52,6 +52,10 @@ struct Args {
     /// them (a server that died: its members leave within this and a third more).
     #[arg(long, default_value_t = 10.0, value_parser = positive, help_heading = "Scaling out")]
     member_ttl: f64,
+    /// Threads serving connections, each with a single-threaded runtime (default: one per
+    /// core; 0: all on the main runtime, tokio's multi-threaded one).
+    #[arg(long)]
+    workers: Option<usize>,
     /// Kernel send buffer per connection, in bytes (0: the OS default).
     #[arg(long, default_value_t = wslab_server::DEFAULT_SEND_BUFFER)]
     send_buffer: usize,
@@ -221,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
         proxies: TrustedProxies::new(args.trusted_proxy),
         drills: args.drills,
         tls,
+        workers: args.workers.unwrap_or_else(wslab_server::default_workers),
     };
     wslab_server::serve(listener, config, shutdown_signal()).await?;
     tracing::info!("stopped");
