@@ -28,7 +28,7 @@ use std::{
 };
 
 use axum::extract::ws::Message;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::{
     io::AsyncWrite,
@@ -118,7 +118,9 @@ enum Reading {
 pub struct Conn {
     io: Io,
     read: BytesMut,
-    write: BytesMut,
+    /// Frames to write; `write[written..]` is what the stream has not taken yet.
+    write: Vec<u8>,
+    written: usize,
     decoder: Decoder,
     reading: Reading,
     /// A close was queued by this side.
@@ -153,7 +155,8 @@ impl Conn {
         Self {
             io: socket.io,
             read,
-            write: BytesMut::new(),
+            write: Vec::new(),
+            written: 0,
             decoder: Decoder::new(limits.max_frame, limits.max_message),
             reading: Reading::Open,
             close_sent: false,
@@ -182,15 +185,23 @@ impl Conn {
         SinkExt::send(self, message).await
     }
 
+    /// Bytes queued that the stream has not taken yet.
+    fn unwritten(&self) -> usize {
+        self.write.len() - self.written
+    }
+
     /// Writes out the write buffer and flushes the stream.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while !self.write.is_empty() {
-            let written = ready!(Pin::new(&mut self.io).poll_write(cx, &self.write))?;
+        while let Some(unwritten) = self.write.get(self.written..).filter(|w| !w.is_empty()) {
+            let written = ready!(Pin::new(&mut self.io).poll_write(cx, unwritten))?;
             if written == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.write.advance(written);
+            self.written += written;
         }
+        // All out: the buffer starts over, keeping its allocation.
+        self.write.clear();
+        self.written = 0;
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
@@ -218,7 +229,7 @@ impl Conn {
 
     /// Queues a frame of this side's own for the reading side to write out.
     fn reply(&mut self, message: &Message) -> Result<(), ReadError> {
-        if self.write.len() + frame::encoded_len(message) > self.max_write_buffer {
+        if self.unwritten() + frame::encoded_len(message) > self.max_write_buffer {
             return Err(ReadError::Violation(Violation::WriteTimeout));
         }
         frame::encode(message, &mut self.write);
@@ -297,7 +308,9 @@ impl Conn {
 
     /// Reads into the read buffer: `Ready(Ok(false))` at the end of the stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        if self.read.capacity() - self.read.len() < self.read_chunk {
+        // Room for a whole read chunk is made only once less than a quarter of one is
+        // left: making it moves what is buffered, so not on every message.
+        if self.read.capacity() - self.read.len() < self.read_chunk / 4 {
             self.read.reserve(self.read_chunk);
         }
         let read = ready!(tokio_util::io::poll_read_buf(
@@ -348,6 +361,13 @@ impl Conn {
                     }
                 },
                 Reading::Open => match self.decoder.decode(&mut self.read) {
+                    // After this side's close only the peer's close matters (RFC 6455
+                    // §5.5.1): what it sent before seeing ours is dropped, not counted.
+                    Ok(Some(message))
+                        if self.close_sent && !matches!(message, Message::Close(_)) =>
+                    {
+                        continue;
+                    }
                     Ok(Some(message)) => {
                         if let Err(violation) = self.arrived() {
                             return Poll::Ready(Some(Err(ReadError::Violation(violation))));
@@ -419,7 +439,7 @@ impl Sink<Message> for Conn {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        if this.write.len() < this.write_buffer.max(1) {
+        if this.unwritten() < this.write_buffer.max(1) {
             return Poll::Ready(Ok(()));
         }
         let step = this.poll_write_out(cx);
@@ -435,7 +455,7 @@ impl Sink<Message> for Conn {
                 _ => Err(WriteError::Closed),
             };
         }
-        if this.write.len() + frame::encoded_len(&message) > this.max_write_buffer {
+        if this.unwritten() + frame::encoded_len(&message) > this.max_write_buffer {
             return Err(WriteError::Full);
         }
         frame::encode(&message, &mut this.write);

@@ -24,8 +24,9 @@ pub struct Limits {
     pub max_message: usize,
     /// Largest single frame, in bytes; a bigger one closes the connection with 1009.
     pub max_frame: usize,
-    /// Initial read buffer of each connection, in bytes, and the least room a read offers
-    /// the kernel; it grows for a big message and stays small for an idle connection.
+    /// Initial read buffer of each connection, in bytes; each read offers the kernel at
+    /// least a quarter of it. It grows for a big message and stays small for an idle
+    /// connection.
     pub read_buffer: usize,
     /// Bytes collected before a write goes to the socket (0: write every frame at once).
     pub write_buffer: usize,

@@ -73,8 +73,8 @@ struct Args {
     /// Largest single frame (at most the max message); over it, close 1009.
     #[arg(long, default_value = "64KiB", value_parser = bytes, help_heading = "Limits")]
     max_frame: usize,
-    /// Initial read buffer per connection, and the least room a read offers; it grows for
-    /// a big message only, so idle connections stay cheap.
+    /// Initial read buffer per connection (a read offers at least a quarter of it); it
+    /// grows for a big message only, so idle connections stay cheap.
     #[arg(long, default_value = "1KiB", value_parser = bytes, help_heading = "Limits")]
     read_buffer: usize,
     /// Bytes batched before a write (0: write every frame at once).
