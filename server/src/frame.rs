@@ -553,6 +553,40 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_bytes_give_messages_or_an_error_never_a_panic() {
+        // A fixed xorshift stream: the same cases every run, thousands of them.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 64) as usize;
+            let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Mostly well-formed starts, so the cases get past the first checks.
+            if let Some(first) = bytes.first_mut() {
+                *first &= 0x8F;
+            }
+            if let Some(second) = bytes.get_mut(1) {
+                *second |= 0x80;
+            }
+            let mut decoder = Decoder::new(32, 64);
+            let mut buf = BytesMut::from(&bytes[..]);
+            let mut taken = 0;
+            while let Ok(Some(message)) = decoder.decode(&mut buf) {
+                taken += 1;
+                assert!(
+                    taken <= len / 6,
+                    "{taken} messages from {len} bytes: {message:?}"
+                );
+            }
+            assert!(buf.len() <= len);
+        }
+    }
+
+    #[test]
     fn encoding_uses_the_shortest_length_and_no_mask() {
         for (len, header) in [(0, 2), (125, 2), (126, 4), (65535, 4), (65536, 10)] {
             let mut out = Vec::new();

@@ -52,8 +52,8 @@ struct Args {
     /// them (a server that died: its members leave within this and a third more).
     #[arg(long, default_value_t = 10.0, value_parser = positive, help_heading = "Scaling out")]
     member_ttl: f64,
-    /// Threads serving connections, each with a single-threaded runtime (default: one per
-    /// core; 0: all on the main runtime, tokio's multi-threaded one).
+    /// Threads serving connections, each with a single-threaded runtime (default: half the
+    /// cores, at least 1; 0: all on the main runtime, tokio's multi-threaded one).
     #[arg(long)]
     workers: Option<usize>,
     /// Kernel send buffer per connection, in bytes (0: the OS default).

@@ -7,7 +7,9 @@
 //! fifth of the server's instructions (`cargo xtask bench server`: 4,600 on tokio's
 //! multi-threaded runtime, 3,776 on a single-threaded one). The price is that there is
 //! no stealing: connections are spread evenly when they arrive, and a thread whose
-//! connections happen to be the busy ones keeps them.
+//! connections happen to be the busy ones keeps them. And each worker waits for its own
+//! connections: with fewer events per wake-up, two workers on cores the load shares cost
+//! more per message than one ([`crate::default_workers`] says how many by default).
 //!
 //! Everything else (accepting, the chat broker's link, signals) stays on the runtime that
 //! called [`crate::serve`]. The workers stop when [`Workers`] is stopped or dropped; a
