@@ -174,3 +174,36 @@ async fn an_oversize_message_is_refused_with_1009_on_every_endpoint() {
     assert_eq!(next(&mut healthy).await, Message::text("still fine"));
     server.stop().await;
 }
+
+/// The router served by `axum::serve` rather than `wslab_server::serve`: the connection
+/// then reaches the upgrade as a type the extractor cannot take apart, so `Conn` runs on
+/// hyper's upgraded IO instead of the TCP stream, and must echo all the same.
+#[tokio::test]
+async fn echo_works_on_a_router_served_by_axum_serve() {
+    let config = Config::default();
+    let router = wslab_server::app(&config, wslab_server::AppState::new(&config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local address");
+    let serving = tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await
+    });
+    let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/echo"))
+        .await
+        .expect("upgrade");
+    for text in ["through hyper's IO", "and again"] {
+        send_text(&mut client, text).await;
+        assert_eq!(next(&mut client).await, Message::text(text));
+    }
+    client
+        .send(Message::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "done".into(),
+        })))
+        .await
+        .expect("close");
+    assert_eq!(close_of(&mut client).await, (1000, "done".into()));
+    serving.abort();
+}
