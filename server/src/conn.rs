@@ -360,6 +360,8 @@ impl Conn {
                         }
                     }
                 },
+                // Nothing buffered: straight to the read (most polls after a message).
+                Reading::Open if self.read.is_empty() => {}
                 Reading::Open => match self.decoder.decode(&mut self.read) {
                     // After this side's close only the peer's close matters (RFC 6455
                     // §5.5.1): what it sent before seeing ours is dropped, not counted.
