@@ -212,7 +212,8 @@ fn step(message: &str) {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Target {
     Wslab,
-    /// tokio-tungstenite, the stack under axum's WebSockets.
+    /// tokio-tungstenite (what wslab-server ran on, under axum's WebSockets, until its own
+    /// framing).
     Raw,
     /// tokio-websockets.
     Tws,
@@ -476,7 +477,10 @@ fn print_table(rows: &[Row]) {
          settled after {SOAK_CYCLES} cycles vs settled after 200 warm-up cycles.\n\
          instructions: callgrind's count over a {}-s and a {}-s echo run on one connection, \
          the difference per extra message: the server's own path per message, whatever else \
-         the machine is doing.",
+         the machine is doing.\n\
+         threads: wslab-server serves its connections on `--workers` threads (by default half \
+         the cores, at least one), the Rust peers on tokio's multi-threaded runtime (a thread \
+         per core): where the load generator leaves a core idle, the peers' echo rates use it.",
         CALLGRIND_SECONDS.0, CALLGRIND_SECONDS.1
     );
 }

@@ -1,5 +1,6 @@
-//! `raw-echo`: the smallest tokio-tungstenite echo server, the ceiling of our stack for
-//! `cargo xtask bench server` (wslab-server adds axum, routing and its own limits on top).
+//! `raw-echo`: the smallest tokio-tungstenite echo server, a peer of wslab-server in
+//! `cargo xtask bench server` (and the stack wslab-server ran on, under axum, until it
+//! framed its WebSockets itself).
 //!
 //! `raw-echo [--addr 127.0.0.1:0]`: accepts on every path, `accept_async_with_config`, sends
 //! every text and binary message back; pings are answered by tungstenite. Like wslab-server,
