@@ -110,12 +110,13 @@ impl Default for Config {
     }
 }
 
-/// Connection workers by default: half the cores the process may use, at least one. The
-/// kernel's side of each message (the TCP stack, waking the peer) runs in the sending
-/// thread and is most of a small message's cost, and the machine is shared (the browser
-/// in a classroom, nginx and Redis in front of and behind a cluster); on the 2-core bench
-/// machine, with the load generator beside it, one worker served 267k echoes per server
-/// CPU-second, two 165k, tokio's multi-threaded runtime 214k (see `workers.rs`).
+/// Connection workers by default: half the cores the process may use, at least one. A
+/// worker sleeps as soon as it has nothing to do, so where the cores are shared (the
+/// browser in a classroom, nginx and Redis beside a cluster, a load generator) fewer and
+/// busier workers waste less: on the 2-core bench machine, with the load generator beside
+/// the server, one worker served 267k echoes per server CPU-second, two 165k, tokio's
+/// multi-threaded runtime 214k (see `workers.rs`). On a machine of its own, `--workers`
+/// up to the number of cores.
 pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| (usize::from(cores) / 2).max(1))
 }
