@@ -39,6 +39,21 @@ async fn status_of(addr: std::net::SocketAddr, head: &str) -> u16 {
         .unwrap_or(0)
 }
 
+/// Waits (bounded by [`WAIT`]) until a handshake to `/echo` gets 101 rather than 503: the
+/// server has freed a connection slot. `what` says which client should have let it go.
+async fn wait_for_a_free_slot(server: &TestServer, what: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let status = status_of(server.addr, &request(server.addr, "/echo", &[])).await;
+        if status == 101 {
+            return;
+        }
+        assert_eq!(status, 503, "{what}");
+        assert!(std::time::Instant::now() < deadline, "{what} kept its slot");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A raw client upgraded to `path`.
 async fn open_raw(server: &TestServer, path: &str) -> RawClient {
     RawClient::connect(server.addr, path)
@@ -138,6 +153,42 @@ async fn stop_reading(server: &TestServer, path: &str, ask: &[u8]) -> RawClient 
     client
 }
 
+/// Pings a client sends while it reads nothing pile up as unsent pongs: past the max write
+/// buffer the server lets it go (no write timeout, keepalive or rate limit here to do it).
+#[tokio::test]
+async fn a_client_that_pings_and_never_reads_is_let_go_when_its_pongs_fill_the_buffer() {
+    let server = TestServer::start(Config {
+        send_buffer: Some(4096),
+        ..with_limits(Limits {
+            max_connections: 1,
+            max_message: 4096,
+            max_frame: 4096,
+            write_buffer: 0,
+            max_write_buffer: 8192,
+            ping_interval: None,
+            write_timeout: None,
+            message_rate: None,
+            ..Limits::default()
+        })
+    })
+    .await;
+    // A query on /echo, so `stop_reading` sends no echo traffic of its own.
+    let mut stuck = stop_reading(&server, "/echo?pings", b"").await;
+    // 2,000 pings of 125 bytes: 250 KiB of pongs, far past 8 KiB and both kernel buffers.
+    let ping = common::wire::ping(vec![b'p'; 125]);
+    for _ in 0..2000 {
+        let write = stuck.send(std::slice::from_ref(&ping), None);
+        match tokio::time::timeout(Duration::from_millis(500), write).await {
+            Ok(Ok(())) => {}
+            // Let go already (reset), or no longer read: either way, done sending.
+            Ok(Err(_)) | Err(_) => break,
+        }
+    }
+    wait_for_a_free_slot(&server, "the pinging client").await;
+    drop(stuck);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_client_that_stops_reading_is_let_go_after_the_write_timeout() {
     for (path, ask) in [
@@ -159,16 +210,7 @@ async fn a_client_that_stops_reading_is_let_go_after_the_write_timeout() {
         // Kept, never read again, until the server has let it go.
         let stuck = stop_reading(&server, path, ask).await;
         // The one slot is freed when the server lets the stuck client go.
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let status = status_of(server.addr, &request(server.addr, "/echo", &[])).await;
-            if status == 101 {
-                break;
-            }
-            assert_eq!(status, 503, "{path}");
-            assert!(std::time::Instant::now() < deadline, "{path}: the stuck client kept its slot");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_a_free_slot(&server, &format!("{path}: the stuck client")).await;
         eprintln!("{path}: slot freed after {:?}", started.elapsed());
         drop(stuck);
         server.stop().await;
@@ -273,16 +315,7 @@ async fn connections_over_the_cap_get_503_and_a_freed_slot_is_reused() {
     first.close(None).await.expect("close the first");
     let _ = close_of(&mut first).await;
     // The slot frees once the server has finished the close; retry until it has.
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let status = status_of(server.addr, &request(server.addr, "/echo", &[])).await;
-        if status == 101 {
-            break;
-        }
-        assert_eq!(status, 503);
-        assert!(std::time::Instant::now() < deadline, "slot never freed");
-        tokio::task::yield_now().await;
-    }
+    wait_for_a_free_slot(&server, "the closed first client").await;
     server.stop().await;
 }
 
