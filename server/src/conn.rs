@@ -306,6 +306,23 @@ impl Conn {
         }
     }
 
+    /// Writes out the frames this side queued on its own, as far as the stream takes them
+    /// now; a failed write ends the reading side too.
+    fn write_replies(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if !self.replies {
+            return Ok(());
+        }
+        match self.poll_write_out(cx) {
+            Poll::Ready(Ok(())) => self.replies = false,
+            Poll::Ready(Err(error)) => {
+                self.reading = Reading::Ended;
+                return Err(error);
+            }
+            Poll::Pending => {}
+        }
+        Ok(())
+    }
+
     /// Reads into the read buffer: `Ready(Ok(false))` at the end of the stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
         // Room for a whole read chunk is made only once less than a quarter of one is
@@ -327,15 +344,8 @@ impl Conn {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, ReadError>>> {
         loop {
-            if self.replies {
-                match self.poll_write_out(cx) {
-                    Poll::Ready(Ok(())) => self.replies = false,
-                    Poll::Ready(Err(error)) => {
-                        self.reading = Reading::Ended;
-                        return Poll::Ready(Some(Err(ReadError::Io(error))));
-                    }
-                    Poll::Pending => {}
-                }
+            if let Err(error) = self.write_replies(cx) {
+                return Poll::Ready(Some(Err(ReadError::Io(error))));
             }
             match self.reading {
                 Reading::Ended => return Poll::Ready(None),
@@ -425,12 +435,8 @@ impl Stream for Conn {
             return fail(this, error);
         }
         // A ping the timer just queued goes out now (or registers for when it can).
-        if this.replies {
-            match this.poll_write_out(cx) {
-                Poll::Ready(Ok(())) => this.replies = false,
-                Poll::Ready(Err(error)) => return fail(this, ReadError::Io(error)),
-                Poll::Pending => {}
-            }
+        if let Err(error) = this.write_replies(cx) {
+            return fail(this, ReadError::Io(error));
         }
         Poll::Pending
     }
